@@ -1,0 +1,1 @@
+"""eventbot: the Telegram side of the bot (handlers, rendering, sending)."""

@@ -1,0 +1,1 @@
+"""Telegram handlers: thin, they read the update, check rights, call the domain and send."""

@@ -1,0 +1,52 @@
+"""Start-up and shut-down around the Application, shared by ``eventbot run`` and the tests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.config import Config
+from bot.deps import DEPS_KEY, AnyApp, app_deps, build_deps
+from bot.i18n import set_default_language
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+async def startup(application: AnyApp) -> None:
+    """Open the database (migrating it), build the dependencies, resume pending work."""
+    config = application.bot_data["eventbot.config"]
+    assert isinstance(config, Config)
+    set_default_language(config.default_language)
+    db = await Database.open(config.database_path)
+    application.bot_data[DEPS_KEY] = build_deps(config, db)
+    log.info("database ready at %s", config.database_path)
+
+
+async def shutdown(application: AnyApp) -> None:
+    if DEPS_KEY in application.bot_data:
+        await app_deps(application).db.close()
+        del application.bot_data[DEPS_KEY]
+
+
+@asynccontextmanager
+async def running(application: AnyApp, *, poll_timeout: int = 1) -> AsyncIterator[AnyApp]:
+    """Run the bot with long polling inside the current event loop, as ``run_polling`` does.
+
+    Used by the tests, which need the bot and the fake Bot API in one loop.
+    """
+    await application.initialize()
+    await startup(application)
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+    await application.start()
+    try:
+        yield application
+    finally:
+        if application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        await shutdown(application)

@@ -1,0 +1,1 @@
+"""Domain code: plain async functions and classes over storage; no Telegram types, no SQL."""

@@ -1,0 +1,124 @@
+"""The SQLite connection: pragmas, numbered migrations and a write transaction helper."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class SchemaTooNewError(Exception):
+    """The database was migrated by a newer eventbot than this one."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The migrations shipped in ``storage/migrations`` as ``(version, name, sql)``, in order."""
+    found: list[tuple[int, str, str]] = []
+    folder = resources.files("storage") / "migrations"
+    for entry in folder.iterdir():
+        match = MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [version for version, _, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"migrations must be numbered 0001, 0002, … without gaps: {versions}")
+    return found
+
+
+class Database:
+    """One aiosqlite connection shared by the repositories.
+
+    SQLite allows one writer at a time; all writes go through :meth:`transaction`, which holds
+    an asyncio lock so that two coroutines never interleave statements of their transactions.
+    Reads may run at any time (WAL mode lets them see the last committed state).
+    """
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path | str) -> None:
+        self.conn = connection
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        db = cls(conn, path)
+        try:
+            if migrate:
+                await db.migrate()
+            else:
+                await db.check_version()
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def schema_version(self) -> int:
+        await self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+            " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
+        )
+        async with self.conn.execute("SELECT MAX(version) FROM schema_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    async def check_version(self) -> int:
+        current = await self.schema_version()
+        latest = len(migrations())
+        if current > latest:
+            raise SchemaTooNewError(
+                f"database {self.path} has schema version {current}, but this eventbot knows "
+                f"only up to {latest}: upgrade eventbot or point DATABASE_PATH elsewhere"
+            )
+        return current
+
+    async def migrate(self) -> list[str]:
+        """Apply the migrations not applied yet, each in its own transaction."""
+        current = await self.check_version()
+        applied: list[str] = []
+        for version, name, sql in migrations():
+            if version <= current:
+                continue
+            async with self.transaction() as conn:
+                for statement in _statements(sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_version (version, name) VALUES (?, ?)", (version, name)
+                )
+            applied.append(name)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error) under the write lock."""
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration script into statements (migrations hold no ';' inside literals)."""
+    return [part.strip() for part in sql.split(";") if part.strip()]

@@ -1,0 +1,144 @@
+"""Repository for subscribers and their topics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import aiosqlite
+
+from storage.clock import from_db, now_utc, optional_from_db, to_db
+from storage.db import Database
+from storage.models import Subscriber
+
+
+class SubscriberRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, chat_id: int) -> Subscriber | None:
+        async with self.db.conn.execute(
+            "SELECT * FROM subscribers WHERE chat_id = ?", (chat_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return _subscriber(row, await self._topics(chat_id))
+
+    async def language(self, chat_id: int) -> str | None:
+        async with self.db.conn.execute(
+            "SELECT language FROM subscribers WHERE chat_id = ?", (chat_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else str(row[0])
+
+    async def subscribe(
+        self,
+        chat_id: int,
+        *,
+        language: str,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        title: str | None = None,
+    ) -> tuple[Subscriber, bool]:
+        """Create or re-activate a subscription; returns it and whether it was new.
+
+        An existing subscriber keeps their language and topics.
+        """
+        now = to_db(now_utc())
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO subscribers (chat_id, user_id, chat_type, title, language, active,"
+                " joined_at) VALUES (?, ?, ?, ?, ?, 1, ?) ON CONFLICT (chat_id) DO NOTHING",
+                (chat_id, user_id, chat_type, title, language, now),
+            )
+            created = cursor.rowcount == 1
+            if not created:
+                await conn.execute(
+                    "UPDATE subscribers SET active = 1, left_at = NULL,"
+                    " joined_at = CASE WHEN active = 1 THEN joined_at ELSE ? END,"
+                    " chat_type = ?, title = COALESCE(?, title) WHERE chat_id = ?",
+                    (now, chat_type, title, chat_id),
+                )
+        subscriber = await self.get(chat_id)
+        assert subscriber is not None
+        return subscriber, created
+
+    async def set_language(self, chat_id: int, language: str) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE subscribers SET language = ? WHERE chat_id = ?", (language, chat_id)
+            )
+        return cursor.rowcount == 1
+
+    async def set_topics(self, chat_id: int, topics: Iterable[str]) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM subscriber_topics WHERE chat_id = ?", (chat_id,))
+            await conn.executemany(
+                "INSERT INTO subscriber_topics (chat_id, topic) VALUES (?, ?)",
+                [(chat_id, topic) for topic in sorted(set(topics))],
+            )
+
+    async def deactivate(self, chat_id: int) -> bool:
+        """Mark a chat inactive (``/stop``, or the user blocked the bot); data is kept."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE subscribers SET active = 0, left_at = ? WHERE chat_id = ? AND active = 1",
+                (to_db(now_utc()), chat_id),
+            )
+        return cursor.rowcount == 1
+
+    async def forget(self, chat_id: int) -> bool:
+        """Delete everything stored about a chat (its topics go by cascade)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,))
+        return cursor.rowcount == 1
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """A group became a supergroup: move the subscription to the new chat id."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE OR IGNORE subscribers SET chat_id = ?, chat_type = 'supergroup'"
+                " WHERE chat_id = ?",
+                (new_chat_id, old_chat_id),
+            )
+        return cursor.rowcount == 1
+
+    async def counts(self) -> list[tuple[str, bool, int]]:
+        """``(language, active, count)`` rows."""
+        async with self.db.conn.execute(
+            "SELECT language, active, COUNT(*) FROM subscribers GROUP BY language, active"
+            " ORDER BY language, active DESC"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(str(r[0]), bool(r[1]), int(r[2])) for r in rows]
+
+    async def topic_counts(self) -> list[tuple[str, bool, int]]:
+        """``(topic, active, count)`` rows."""
+        async with self.db.conn.execute(
+            "SELECT t.topic, s.active, COUNT(*) FROM subscriber_topics t"
+            " JOIN subscribers s ON s.chat_id = t.chat_id GROUP BY t.topic, s.active"
+            " ORDER BY t.topic, s.active DESC"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(str(r[0]), bool(r[1]), int(r[2])) for r in rows]
+
+    async def _topics(self, chat_id: int) -> frozenset[str]:
+        async with self.db.conn.execute(
+            "SELECT topic FROM subscriber_topics WHERE chat_id = ?", (chat_id,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return frozenset(str(r[0]) for r in rows)
+
+
+def _subscriber(row: aiosqlite.Row, topics: frozenset[str]) -> Subscriber:
+    return Subscriber(
+        chat_id=int(row["chat_id"]),
+        user_id=None if row["user_id"] is None else int(row["user_id"]),
+        chat_type=str(row["chat_type"]),
+        language=str(row["language"]),
+        topics=topics,
+        active=bool(row["active"]),
+        joined_at=from_db(row["joined_at"]),
+        left_at=optional_from_db(row["left_at"]),
+        title=row["title"],
+    )
