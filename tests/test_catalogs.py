@@ -35,6 +35,21 @@ def _catalog(language: str) -> Catalog:
         return read_po(handle, locale=language)
 
 
+def _raw_msgids(text: str) -> list[str]:
+    """Each msgid of a .po file as written (continuation lines joined), obsolete ones skipped."""
+    ids: list[str] = []
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("msgid "):
+            current = [line[len("msgid ") :]]
+        elif current is not None and line.startswith('"'):
+            current.append(line)
+        elif current is not None:
+            ids.append("".join(current))
+            current = None
+    return [msgid for msgid in ids if msgid != '""']
+
+
 def test_code_has_messages() -> None:
     assert len(_code_messages()) > 0
 
@@ -64,10 +79,8 @@ def test_catalog_complete(language: str) -> None:
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_catalog_has_no_duplicates_or_fuzzy(language: str) -> None:
     path = locales_dir() / language / "LC_MESSAGES" / "messages.po"
-    ids = [
-        line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("msgid ")
-    ]
-    duplicates = {line for line in ids if ids.count(line) > 1}
+    ids = _raw_msgids(path.read_text(encoding="utf-8"))
+    duplicates = {msgid for msgid in ids if ids.count(msgid) > 1}
     assert not duplicates
     catalog = _catalog(language)
     assert not [m.id for m in catalog if m.id and m.fuzzy]
