@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext
 from bot.config import Config
 from bot.services.languages import LanguagePreferences
 from storage.db import Database
+from storage.events import EventRepository
 from storage.subscribers import SubscriberRepository
 
 DEPS_KEY = "eventbot.deps"
@@ -22,6 +23,7 @@ class Deps:
     db: Database
     subscribers: SubscriberRepository
     languages: LanguagePreferences
+    events: EventRepository
 
 
 def build_deps(config: Config, db: Database) -> Deps:
@@ -31,6 +33,7 @@ def build_deps(config: Config, db: Database) -> Deps:
         db=db,
         subscribers=subscribers,
         languages=LanguagePreferences(subscribers),
+        events=EventRepository(db),
     )
 
 

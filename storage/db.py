@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -120,5 +121,16 @@ class Database:
 
 
 def _statements(sql: str) -> list[str]:
-    """Split a migration script into statements (migrations hold no ';' inside literals)."""
-    return [part.strip() for part in sql.split(";") if part.strip()]
+    """Split a migration script into statements, using SQLite's own notion of a complete one."""
+    statements: list[str] = []
+    pending = ""
+    for line in sql.splitlines(keepends=True):
+        if not pending and line.lstrip().startswith("--"):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {pending.strip()[:80]!r}")
+    return statements
