@@ -25,7 +25,9 @@ def _parser() -> argparse.ArgumentParser:
         "see README.md.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    commands.add_parser("run", help="run the bot (long polling, or a webhook if WEBHOOK_URL is set)")
+    commands.add_parser(
+        "run", help="run the bot (long polling, or a webhook if WEBHOOK_URL is set)"
+    )
     return parser
 
 

@@ -90,3 +90,11 @@ class Event:
     reminders: tuple[timedelta, ...] = ()
     """Reminder broadcasts, as offsets before ``starts_at``."""
     languages: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    """Ratings of an event: how many people rated it and the mean of their 1–5 stars."""
+
+    votes: int
+    average: float | None
