@@ -11,8 +11,25 @@ from telegram.ext import ApplicationBuilder, Defaults
 
 from bot.config import Config
 from bot.deps import AnyApp
-from bot.handlers import errors, locale
-from bot.runtime import shutdown, startup
+from bot.handlers import (
+    account,
+    channels,
+    content_import,
+    errors,
+    events,
+    fallback,
+    inline,
+    locale,
+    membership,
+    poll_admin,
+    poll_lifecycle,
+    polls,
+    ratings,
+    stats,
+    subscriber,
+    trace,
+)
+from bot.runtime import shutdown, startup, stop_work
 
 
 def build_application(config: Config) -> AnyApp:
@@ -24,6 +41,7 @@ def build_application(config: Config) -> AnyApp:
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .concurrent_updates(True)
         .post_init(startup)
+        .post_stop(stop_work)
         .post_shutdown(shutdown)
         .build()
     )
@@ -33,10 +51,26 @@ def build_application(config: Config) -> AnyApp:
 
 
 def register_handlers(application: AnyApp) -> None:
+    # Group -2: one log line per update (ids and command only, no text).
+    trace.register(application)
     # Group -1: pick the language of every update before anything else runs.
     locale.register(application)
     # Group 0, most specific first. Feature modules register their commands, buttons and
     # update types here.
+    polls.register(application)  # votes (poll_answer, poll: the hot path, first), /results
+    poll_admin.register(application)  # /poll and its dialogue (before any free-text handler)
+    content_import.register(application)  # .toml documents from admins (private chats)
+    membership.register(application)  # bot added/removed (my_chat_member), group migrations
+    channels.register(application)  # /addchannel, /removechannel (admins)
+    subscriber.register(application)  # /start, /language, /topics and their pickers
+    account.register(application)  # /stop, /forget
+    events.register(application)  # /events and the event card's buttons
+    stats.register(application)  # /stats (admins)
+    fallback.register_help(application)  # /help
+    inline.register(application)  # inline mode: sharing event cards
+    poll_lifecycle.register(application)  # /startpoll, /closepoll, /publish_results
+    ratings.register(application)  # /rate, the rate: buttons, prompts after events
     # Last: replies to unknown commands and free text.
+    fallback.register(application)
     errors.register(application)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from telegram import Update
 
@@ -28,12 +30,29 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "run", help="run the bot (long polling, or a webhook if WEBHOOK_URL is set)"
     )
+    importer = commands.add_parser(
+        "import",
+        help="validate event content files (TOML) and store them; nothing is written if any "
+        "file has a problem",
+    )
+    importer.add_argument("files", nargs="+", metavar="FILE", help="event content file (.toml)")
+    commands.add_parser("migrate", help="apply pending database migrations, then exit")
+    backup = commands.add_parser(
+        "backup", help="copy the database consistently (safe while the bot runs)"
+    )
+    backup.add_argument("path", metavar="PATH", help="file (or folder) to write the copy to")
+    commands.add_parser(
+        "doctor", help="check token, database, catalogs and webhook; say what is wrong"
+    )
+    commands.add_parser(
+        "health", help="exit 0 if the database answers (and the webhook port, in webhook mode)"
+    )
     return parser
 
 
-def _config() -> Config:
+def _config(*, require_token: bool = True) -> Config:
     try:
-        return load_config()
+        return load_config(require_token=require_token)
     except ConfigError as error:
         print(f"eventbot: configuration error: {error}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
@@ -45,15 +64,60 @@ def cmd_run() -> int:
     from bot.app import build_application
 
     application = build_application(config)
-    log.info("starting eventbot with long polling")
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    if config.webhook_url is not None:
+        from bot.webhook import require_webhook_server, run_webhook
+
+        try:
+            require_webhook_server()
+        except ConfigError as error:
+            print(f"eventbot: configuration error: {error}", file=sys.stderr)
+            return EXIT_CONFIG
+        log.info("starting eventbot with a webhook at %s", config.webhook_url)
+        run_webhook(application, config)
+    else:
+        log.info("starting eventbot with long polling")
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    log.info("eventbot stopped")
     return 0
+
+
+def cmd_import(files: Sequence[str]) -> int:
+    """Needs only DATABASE_PATH: importing never talks to Telegram."""
+    config = _config(require_token=False)
+    from bot.content.command import run_import
+
+    return asyncio.run(run_import(files, config.database_path))
+
+
+def cmd_maintenance(command: str, path: str | None) -> int:
+    """migrate / backup / health need only DATABASE_PATH (and the webhook settings)."""
+    config = _config(require_token=False)
+    if command == "migrate":
+        from bot.ops.migrate import cmd_migrate
+
+        return cmd_migrate(config)
+    if command == "backup":
+        from bot.ops.backup import cmd_backup
+
+        assert path is not None
+        return cmd_backup(config, Path(path))
+    from bot.ops.health import cmd_health
+
+    return cmd_health(config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return cmd_run()
+    if args.command == "import":
+        return cmd_import(args.files)
+    if args.command in ("migrate", "backup", "health"):
+        return cmd_maintenance(args.command, getattr(args, "path", None))
+    if args.command == "doctor":
+        from bot.ops.doctor import cmd_doctor
+
+        return cmd_doctor(_config())
     return 1
 
 

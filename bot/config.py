@@ -98,18 +98,25 @@ def _url(name: str, raw: str) -> str:
 
 
 def load_config(
-    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+    environ: Mapping[str, str] | None = None,
+    dotenv: Path | None = Path(".env"),
+    *,
+    require_token: bool = True,
 ) -> Config:
-    """Build a :class:`Config`; real environment variables win over ``.env`` entries."""
+    """Build a :class:`Config`; real environment variables win over ``.env`` entries.
+
+    ``require_token=False`` is for maintenance commands that never talk to Telegram
+    (``migrate``, ``backup``, ``health``): the token is then neither required nor checked.
+    """
     env: dict[str, str] = {}
     if dotenv is not None:
         env.update(read_dotenv(dotenv))
     env.update(os.environ if environ is None else environ)
 
     token = env.get("BOT_TOKEN", "").strip()
-    if not token:
+    if require_token and not token:
         raise ConfigError("BOT_TOKEN is not set: put the token from @BotFather in BOT_TOKEN")
-    if ":" not in token or any(c.isspace() for c in token):
+    if require_token and (":" not in token or any(c.isspace() for c in token)):
         raise ConfigError("BOT_TOKEN does not look like a bot token (expected '<id>:<secret>')")
 
     language = env.get("DEFAULT_LANGUAGE", "en").strip().lower() or "en"

@@ -7,10 +7,16 @@ from typing import Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext
 
+from bot.broadcast.engine import BroadcastEngine
 from bot.config import Config
 from bot.services.languages import LanguagePreferences
+from bot.services.polls import PollService
+from bot.services.votes import VoteIntake
+from storage.broadcasts import BroadcastRepository
 from storage.db import Database
 from storage.events import EventRepository
+from storage.polls import PollRepository
+from storage.ratings import RatingRepository
 from storage.subscribers import SubscriberRepository
 
 DEPS_KEY = "eventbot.deps"
@@ -24,16 +30,38 @@ class Deps:
     subscribers: SubscriberRepository
     languages: LanguagePreferences
     events: EventRepository
+    broadcasts: BroadcastRepository
+    broadcaster: BroadcastEngine
+    """Started (with the bot) in ``runtime.startup``."""
+    votes: VoteIntake
+    """Validates poll votes and writes them in batches (flushed in ``runtime.shutdown``)."""
+    polls: PollService
+    ratings: RatingRepository
 
 
 def build_deps(config: Config, db: Database) -> Deps:
     subscribers = SubscriberRepository(db)
+    events = EventRepository(db)
+    broadcasts = BroadcastRepository(db)
+    poll_repo = PollRepository(db)
+    votes = VoteIntake(poll_repo)
     return Deps(
         config=config,
         db=db,
         subscribers=subscribers,
         languages=LanguagePreferences(subscribers),
-        events=EventRepository(db),
+        events=events,
+        broadcasts=broadcasts,
+        broadcaster=BroadcastEngine(
+            broadcasts,
+            subscribers,
+            events,
+            rate=config.broadcast_rate,
+            paid=config.paid_broadcast,
+        ),
+        votes=votes,
+        polls=PollService(events, poll_repo, votes),
+        ratings=RatingRepository(db),
     )
 
 

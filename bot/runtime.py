@@ -6,8 +6,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from telegram import Update
+
 from bot.config import Config
 from bot.deps import DEPS_KEY, AnyApp, app_deps, build_deps
+from bot.handlers import poll_lifecycle
+from bot.handlers.menu import set_command_menus
 from bot.i18n import set_default_language
 from storage.db import Database
 
@@ -22,10 +26,24 @@ async def startup(application: AnyApp) -> None:
     db = await Database.open(config.database_path)
     application.bot_data[DEPS_KEY] = build_deps(config, db)
     log.info("database ready at %s", config.database_path)
+    await set_command_menus(application.bot, config)
+    # Resume running broadcasts, start the scheduler (reminders, /schedule).
+    await app_deps(application).broadcaster.start(application.bot)
+    # Poll closing times (jobs rebuilt from the database) and interrupted closings.
+    await poll_lifecycle.resume(application)
+
+
+async def stop_work(application: AnyApp) -> None:
+    """After updates stop, before the bot's HTTP client closes: let broadcast requests in
+    flight finish and record them (what is left resumes at the next start)."""
+    if DEPS_KEY in application.bot_data:
+        await app_deps(application).broadcaster.stop()
 
 
 async def shutdown(application: AnyApp) -> None:
     if DEPS_KEY in application.bot_data:
+        await app_deps(application).broadcaster.stop()
+        await app_deps(application).votes.close()  # write the votes still buffered
         await app_deps(application).db.close()
         del application.bot_data[DEPS_KEY]
 
@@ -48,5 +66,41 @@ async def running(application: AnyApp, *, poll_timeout: int = 1) -> AsyncIterato
             await application.updater.stop()
         if application.running:
             await application.stop()
+        await stop_work(application)
+        await application.shutdown()
+        await shutdown(application)
+
+
+@asynccontextmanager
+async def running_webhook(
+    application: AnyApp,
+    *,
+    listen: str,
+    port: int,
+    url_path: str,
+    webhook_url: str,
+    secret_token: str | None,
+) -> AsyncIterator[AnyApp]:
+    """Like :func:`running`, with python-telegram-bot's webhook server, as ``run_webhook``."""
+    await application.initialize()
+    await startup(application)
+    assert application.updater is not None
+    await application.updater.start_webhook(
+        listen=listen,
+        port=port,
+        url_path=url_path,
+        webhook_url=webhook_url,
+        secret_token=secret_token,
+        allowed_updates=Update.ALL_TYPES,
+    )
+    await application.start()
+    try:
+        yield application
+    finally:
+        if application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await stop_work(application)
         await application.shutdown()
         await shutdown(application)

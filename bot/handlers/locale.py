@@ -15,6 +15,10 @@ async def choose_language(update: object, context: ContextTypes.DEFAULT_TYPE) ->
     ``DEFAULT_LANGUAGE``."""
     language: str | None = None
     if isinstance(update, Update):
+        if update.poll_answer is not None or update.poll is not None:
+            # Votes get no reply, and arrive by thousands: a lookup (a database read for
+            # each new voter) would cost more than storing the vote itself.
+            return
         languages = deps(context).languages
         chat = update.effective_chat
         user = update.effective_user

@@ -143,9 +143,7 @@ def parse_html(text: str, *, strict: bool = True) -> tuple[str, list[JSON]]:
             offset += utf16_len(token)
         byte_offset += len(token.encode())
     if stack:
-        raise EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"'
-        )
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(out), entities
 
@@ -244,27 +242,31 @@ def check_reply_markup(markup: Any) -> None:
     if "inline_keyboard" in markup:
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise bad_request("can't parse inline keyboard button: field \"inline_keyboard\" must"
-                              " be an Array of Arrays")
+            raise bad_request(
+                'can\'t parse inline keyboard button: field "inline_keyboard" must'
+                " be an Array of Arrays"
+            )
         for row in rows:
             for button in row:
                 _check_inline_button(button)
     elif "keyboard" in markup:
         rows = markup["keyboard"]
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise bad_request("can't parse keyboard: field \"keyboard\" must be an Array of Arrays")
+            raise bad_request('can\'t parse keyboard: field "keyboard" must be an Array of Arrays')
 
 
 def _check_inline_button(button: Any) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise bad_request("can't parse inline keyboard button: Field \"text\" must be of type"
-                          " String")
+        raise bad_request(
+            'can\'t parse inline keyboard button: Field "text" must be of type String'
+        )
     if not button["text"]:
         raise bad_request("text buttons are unallowed in the inline keyboard")
     actions = [key for key in _BUTTON_ACTIONS if key in button]
     if not actions:
-        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the"
-                          " inline keyboard")
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
     if "callback_data" in button:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
@@ -303,7 +305,8 @@ def require(params: JSON, *names: str) -> None:
     for name in names:
         value = params.get(name)
         if value is None or value == "":
-            raise ApiError(400, _MISSING.get(name, f"Bad Request: parameter \"{name}\" is required"))
+            default = f'Bad Request: parameter "{name}" is required'
+            raise ApiError(400, _MISSING.get(name, default))
 
 
 _MISSING = {
@@ -319,5 +322,5 @@ _MISSING = {
     "options": "Bad Request: poll must have at least 1 option",
     "document": "Bad Request: there is no document in the request",
     "photo": "Bad Request: there is no photo in the request",
-    "commands": "Bad Request: parameter \"commands\" is required",
+    "commands": 'Bad Request: parameter "commands" is required',
 }

@@ -1,0 +1,369 @@
+"""The broadcast engine: starts, resumes, schedules, paces and cancels broadcasts.
+
+One engine per application (``deps.broadcaster``). All running broadcasts share its pacer
+(one global rate, 429 pauses everyone), its per-chat limiter and its ``concurrency`` slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from telegram import Bot
+
+from bot.broadcast.event_kind import EVENT_KIND, prepare_event
+from bot.broadcast.kinds import get_kind
+from bot.broadcast.pacing import ChatLimiter, Pacer
+from bot.broadcast.progress import Progress
+from bot.broadcast.runner import Runner
+from storage.broadcasts import Audience, BroadcastRepository, BroadcastRow, Figures, Target
+from storage.clock import now_utc
+from storage.events import EventRepository
+from storage.subscribers import SubscriberRepository
+
+log = logging.getLogger(__name__)
+
+PAID_MAX_RATE = 1000.0
+"""Telegram's ceiling for paid broadcasts (``allow_paid_broadcast``), messages/s."""
+UPCOMING_EVENTS_SYNCED = 500
+
+
+def default_concurrency(rate: float) -> int:
+    """Requests in flight: enough for ~250 ms round trips at full rate, within 8…256 (the
+    HTTP connection pool). It is also the most a crash can duplicate."""
+    return max(8, min(256, math.ceil(rate / 4)))
+
+
+class BroadcastEngine:
+    def __init__(
+        self,
+        repo: BroadcastRepository,
+        subscribers: SubscriberRepository,
+        events: EventRepository | None = None,
+        *,
+        rate: float = 25.0,
+        paid: bool = False,
+        concurrency: int | None = None,
+        retry_base: float = 1.0,
+        max_network_attempts: int = 5,
+        progress_interval: float = 3.0,
+        tick: float = 0.01,
+        reminder_sync_interval: float = 60.0,
+    ) -> None:
+        self.repo = repo
+        self.subscribers = subscribers
+        self.events = events
+        self.paid = paid
+        self.rate = min(rate, PAID_MAX_RATE) if paid else rate
+        self.concurrency = concurrency or default_concurrency(self.rate)
+        self.retry_base = retry_base
+        self.max_network_attempts = max_network_attempts
+        self.progress_interval = progress_interval
+        self.tick = tick
+        self.reminder_sync_interval = reminder_sync_interval
+        self.pacer = Pacer(self.rate, burst=max(1.0, self.rate * 0.05))
+        self.chats = ChatLimiter()
+        self.bot: Bot | None = None
+        self._free = self.concurrency
+        self._runners: dict[int, Runner] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._finished: dict[int, asyncio.Event] = {}
+        self._scheduler: asyncio.Task[None] | None = None
+        self._schedule_changed = asyncio.Event()
+        self._resync = False
+
+    # lifecycle -----------------------------------------------------------------------------
+
+    def require_bot(self) -> Bot:
+        if self.bot is None:
+            raise RuntimeError("the broadcast engine is not started")
+        return self.bot
+
+    async def start(self, bot: Bot) -> None:
+        """Resume every running broadcast and start the scheduler (reminders, /schedule)."""
+        self.bot = bot
+        for row in await self.repo.in_state("running"):
+            log.info("resuming broadcast %s (%s)", row.id, row.title)
+            self._launch(row)
+        self._scheduler = asyncio.create_task(self._schedule_loop(), name="broadcast-scheduler")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop claiming; let requests already made finish (up to ``grace`` s) and record
+        them. Anything unfinished resumes at the next start."""
+        if self._scheduler is not None:
+            self._scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._scheduler
+            self._scheduler = None
+        for runner in self._runners.values():
+            runner.stop()
+        tasks = list(self._tasks.values())
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1.0)
+
+    # slots ---------------------------------------------------------------------------------
+
+    def take_slots(self) -> int:
+        """All free slots, for one claim; the caller gives back what it did not use."""
+        free, self._free = self._free, 0
+        return free
+
+    def give_slots(self, count: int) -> None:
+        self._free += count
+        if count > 0 and len(self._runners) > 1:
+            for runner in self._runners.values():
+                runner.wake()
+
+    # creating ------------------------------------------------------------------------------
+
+    async def create(
+        self,
+        *,
+        kind: str,
+        payload: Mapping[str, Any],
+        audience: Audience,
+        created_by: int | None,
+        title: str,
+        draft: bool = False,
+        scheduled_at: datetime | None = None,
+        admin_language: str | None = None,
+        report_to: int | None = None,
+    ) -> int:
+        """A broadcast to an audience: a ``draft`` (waiting for :meth:`confirm`), a
+        ``scheduled`` one, or started at once (recipients chosen in one transaction)."""
+        self._check_kind(kind)
+        state = "scheduled" if scheduled_at is not None and not draft else "draft"
+        broadcast_id = await self.repo.create(
+            kind=kind,
+            payload=payload,
+            title=title,
+            audience=audience,
+            state=state,
+            created_by=created_by,
+            admin_language=admin_language,
+            scheduled_at=scheduled_at,
+            progress_chat_id=report_to,
+        )
+        if state == "scheduled":
+            self._schedule_changed.set()
+        elif not draft:
+            await self.confirm(broadcast_id)
+        return broadcast_id
+
+    async def create_for_targets(
+        self,
+        *,
+        kind: str,
+        payload: Mapping[str, Any],
+        targets: Iterable[Target],
+        created_by: int | None,
+        title: str,
+        scheduled_at: datetime | None = None,
+        admin_language: str | None = None,
+        report_to: int | None = None,
+    ) -> int:
+        self._check_kind(kind)
+        broadcast_id, _ = await self.repo.create_for_targets(
+            kind=kind,
+            payload=payload,
+            title=title,
+            targets=targets,
+            created_by=created_by,
+            scheduled_at=scheduled_at,
+            admin_language=admin_language,
+            progress_chat_id=report_to,
+        )
+        if scheduled_at is not None:
+            self._schedule_changed.set()
+        else:
+            row = await self.repo.get(broadcast_id)
+            assert row is not None
+            self._launch(row)
+        return broadcast_id
+
+    async def confirm(
+        self,
+        broadcast_id: int,
+        *,
+        progress_chat_id: int | None = None,
+        progress_message_id: int | None = None,
+    ) -> int | None:
+        """Start a draft now (or, if it has a sending time, schedule it). Returns the number
+        of recipients (0 when scheduled), or None if it is no draft any more."""
+        row = await self.repo.get(broadcast_id)
+        if row is None or row.state != "draft":
+            return None
+        if progress_chat_id is not None:
+            await self.repo.set_progress_message(
+                broadcast_id, progress_chat_id, progress_message_id
+            )
+        if row.scheduled_at is not None:
+            if await self.repo.schedule_draft(broadcast_id):
+                self._schedule_changed.set()
+                return 0
+            return None
+        total = await self.repo.start(broadcast_id, from_states=("draft",))
+        if total is None:
+            return None
+        started = await self.repo.get(broadcast_id)
+        assert started is not None
+        self._launch(started)
+        return total
+
+    async def cancel(self, broadcast_id: int) -> str | None:
+        """Cancel a draft, scheduled or running broadcast; returns its previous state."""
+        previous = await self.repo.cancel(broadcast_id)
+        runner = self._runners.get(broadcast_id)
+        if runner is not None:
+            runner.cancel()
+        if previous == "scheduled":
+            self._schedule_changed.set()
+        return previous
+
+    async def wait_finished(self, broadcast_id: int, timeout: float = 10.0) -> Figures:
+        """Wait until a broadcast is over (done or cancelled); its figures. For tests/tools."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            row = await self.repo.get(broadcast_id)
+            if row is not None and row.state in ("done", "cancelled") and (
+                broadcast_id not in self._tasks
+            ):
+                return await self.repo.figures(broadcast_id)
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"broadcast {broadcast_id} still {row and row.state}")
+            event = self._finished.setdefault(broadcast_id, asyncio.Event())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(remaining, 0.2)):
+                    await event.wait()
+
+    def runner(self, broadcast_id: int) -> Runner | None:
+        return self._runners.get(broadcast_id)
+
+    def _check_kind(self, kind: str) -> None:
+        if kind != EVENT_KIND and get_kind(kind) is None:
+            raise ValueError(f"unknown broadcast kind {kind!r}: register_kind() it first")
+
+    # running -------------------------------------------------------------------------------
+
+    def _launch(self, row: BroadcastRow) -> None:
+        if row.id in self._tasks:
+            return
+        kind = get_kind(row.kind)
+        if kind is None:
+            log.error("broadcast %s has unknown kind %r; left running", row.id, row.kind)
+            return
+        runner = Runner(self, row, kind, row.payload)
+        self._runners[row.id] = runner
+        self._tasks[row.id] = asyncio.create_task(self._run(runner), name=f"broadcast-{row.id}")
+
+    async def _run(self, runner: Runner) -> None:
+        progress = Progress(self, runner)
+        reporter = asyncio.create_task(progress.run(), name=f"broadcast-{runner.id}-progress")
+        finished = False
+        try:
+            await runner.run()
+            finished = not runner.stopping
+        except Exception:
+            log.exception("broadcast %s stopped by an error; resumes at next start", runner.id)
+        finally:
+            reporter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reporter
+            self._runners.pop(runner.id, None)
+            self._tasks.pop(runner.id, None)
+        if finished:
+            await self.repo.finish(runner.id)
+            row = await self.repo.get(runner.id)
+            cancelled = row is not None and row.state == "cancelled"
+            log.info(
+                "broadcast %s %s: %s",
+                runner.id,
+                "cancelled" if cancelled else "done",
+                runner.figures.counts,
+            )
+            await progress.finish(cancelled)
+        runner.finished.set()
+        event = self._finished.pop(runner.id, None)
+        if event is not None:
+            event.set()
+
+    # scheduling ----------------------------------------------------------------------------
+
+    async def _schedule_loop(self) -> None:
+        next_sync = 0.0
+        while True:
+            nxt: datetime | None = None
+            try:
+                if self.events is not None and (self._resync or time.monotonic() >= next_sync):
+                    self._resync = False
+                    await self.sync_reminders()
+                    next_sync = time.monotonic() + self.reminder_sync_interval
+                for row in await self.repo.due(now_utc()):
+                    await self._fire(row)
+                nxt = await self.repo.next_scheduled_at()
+            except Exception:
+                log.exception("broadcast scheduler error")
+            delay = self.reminder_sync_interval
+            if self.events is not None:
+                delay = min(delay, next_sync - time.monotonic())
+            if nxt is not None:
+                delay = min(delay, (nxt - now_utc()).total_seconds())
+            delay = max(delay, 0.01)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._schedule_changed.wait()
+            self._schedule_changed.clear()
+
+    async def _fire(self, row: BroadcastRow) -> None:
+        kind: str | None = None
+        payload: dict[str, Any] | None = None
+        if row.kind == EVENT_KIND:
+            assert self.events is not None, "event broadcasts need the event repository"
+            payload = await prepare_event(self.events, row.payload, now_utc())
+            if payload is None:
+                log.info("broadcast %s: nothing to send any more, cancelled", row.id)
+                await self.repo.cancel(row.id)
+                return
+            kind = "rendered"
+        total = await self.repo.start(
+            row.id, from_states=("scheduled",), kind=kind, payload=payload
+        )
+        if total is None:
+            return
+        log.info("scheduled broadcast %s fired: %s recipients", row.id, total)
+        started = await self.repo.get(row.id)
+        assert started is not None
+        self._launch(started)
+
+    async def sync_reminders(self) -> int:
+        """Create (idempotently) the reminder broadcasts of every upcoming event."""
+        assert self.events is not None
+        upcoming, _ = await self.events.list_events(upcoming=UPCOMING_EVENTS_SYNCED, recent=0)
+        added = 0
+        for event in upcoming:
+            reminders = {int(r.total_seconds()): event.starts_at - r for r in event.reminders}
+            added += await self.repo.sync_reminders(
+                event.id, event.title.get(event.default_language), reminders, now_utc()
+            )
+        if added:
+            log.info("%s event reminders scheduled", added)
+        return added
+
+    def wake_scheduler(self, *, events_changed: bool = False) -> None:
+        """Something was scheduled (or, with ``events_changed``, event content was imported:
+        its reminders are synced now rather than within a minute): look again now."""
+        if events_changed:
+            self._resync = True
+        self._schedule_changed.set()

@@ -1,0 +1,63 @@
+"""Event cards as broadcasts: ``/announce`` (rendered at once), ``/schedule`` and reminders
+(kind ``event``, rendered when they fire, so they show the event as it is then)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from babel.dates import format_timedelta
+from telegram.constants import MessageLimit
+
+from bot.config import SUPPORTED_LANGUAGES
+from bot.i18n import Translator, translator
+from bot.render.event_card import card_buttons, event_card_text, render_event_card
+from bot.render.types import Rendered
+from storage.events import EventRepository
+from storage.models import Event
+
+EVENT_KIND = "event"
+
+
+def reminder_card(event: Event, t: Translator, starts_in: timedelta) -> Rendered:
+    """The event card under a line saying when it starts."""
+    when = format_timedelta(
+        max(starts_in, timedelta(minutes=1)),
+        threshold=1.0,
+        add_direction=True,
+        format="long",
+        locale=t.locale,
+    )
+    header = "⏰ " + t._("Reminder: the event starts {when}.").format(when=when)
+    body = event_card_text(event, t, limit=MessageLimit.MAX_TEXT_LENGTH - len(header) - 2)
+    return Rendered(header + "\n\n" + body, card_buttons(event, t))
+
+
+def event_payload(event: Event, starts_in: timedelta | None = None) -> dict[str, Any]:
+    """A ``rendered`` payload: the card in every language (readers of a language the event
+    lacks get its content in the event's default language, with their own labels)."""
+    versions: dict[str, Any] = {}
+    for language in SUPPORTED_LANGUAGES:
+        t = translator(language)
+        rendered = (
+            render_event_card(event, t)
+            if starts_in is None
+            else reminder_card(event, t, starts_in)
+        )
+        versions[language] = rendered.to_dict()
+    return {"versions": versions, "default": event.default_language}
+
+
+async def prepare_event(
+    events: EventRepository, payload: dict[str, Any], now: datetime
+) -> dict[str, Any] | None:
+    """The ``rendered`` payload of an ``event`` broadcast firing now; None if it has nothing
+    to send any more (the event was deleted, or a reminder comes after the start)."""
+    event = await events.get(str(payload.get("event_id")))
+    if event is None:
+        return None
+    if payload.get("reminder") is None:
+        return event_payload(event)
+    if event.starts_at <= now:
+        return None
+    return event_payload(event, event.starts_at - now)

@@ -1,0 +1,275 @@
+"""The sender of one running broadcast.
+
+Loop: write the outcomes gathered since the last turn and claim as many pending rows as the
+engine has free slots, in ONE transaction; start one task per claimed row (which waits for
+its chat's and the bot's turn, makes one request and reports an outcome); sleep until some
+outcome arrives. A slot is given back only when its outcome is committed, so at most
+``concurrency`` rows are ``sending`` at any moment: that is the most a crash can duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.broadcast.kinds import Delivered, Kind, Recipient, data_of
+from storage.broadcasts import FINAL_STATES, BroadcastRow, Figures, OutboxRow, Outcome
+from storage.clock import now_utc
+
+if TYPE_CHECKING:
+    from bot.broadcast.engine import BroadcastEngine
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 20
+"""Claims of one row, whatever the reasons (429s included); then it is failed."""
+MAX_MIGRATIONS = 2
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class Runner:
+    def __init__(
+        self, engine: BroadcastEngine, row: BroadcastRow, kind: Kind, payload: Mapping[str, Any]
+    ) -> None:
+        self.engine = engine
+        self.row = row
+        self.id = row.id
+        self.kind = kind
+        self.payload = payload
+        self.figures = Figures()
+        self.total = row.total
+        self.cancelled = False
+        self.stopping = False
+        self.finished = asyncio.Event()
+        self.started_at = time.monotonic()
+        self._outcomes: list[Outcome] = []
+        self._delivered: list[tuple[Recipient, Delivered]] = []
+        self._claimed = 0
+        self._wake = asyncio.Event()
+        self._waiting: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._hooks: set[asyncio.Task[None]] = set()
+
+    # the loop ------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        repo = self.engine.repo
+        resent = await repo.reset_sending(self.id)
+        if resent:
+            log.info("broadcast %s: re-sending %s rows left in flight", self.id, resent)
+        self.figures = await repo.figures(self.id)
+        self.total = self.figures.total
+        try:
+            await self._loop()
+        finally:
+            await self._drain_hooks()
+        self.figures = await repo.figures(self.id)
+
+    async def _loop(self) -> None:
+        repo = self.engine.repo
+        engine = self.engine
+        while True:
+            outcomes, self._outcomes = self._outcomes, []
+            delivered, self._delivered = self._delivered, []
+            closed = self.cancelled or self.stopping
+            taken = 0 if closed else engine.take_slots()
+            limit = 0 if closed else taken + len(outcomes)
+            try:
+                rows = await repo.record_and_claim(self.id, outcomes, limit)
+            except BaseException:
+                engine.give_slots(taken)
+                self._outcomes[:0] = outcomes
+                self._delivered[:0] = delivered
+                raise
+            engine.give_slots(taken + len(outcomes) - len(rows))
+            self._claimed += len(rows) - len(outcomes)
+            for outcome in outcomes:
+                if outcome.state in FINAL_STATES:
+                    self.figures.counts[outcome.state] = self.figures.get(outcome.state) + 1
+            self._run_hooks(delivered)
+            for row in rows:
+                self._start(row)
+            if self._claimed == 0 and not self._outcomes:
+                if self.cancelled or self.stopping or await repo.unfinished(self.id) == 0:
+                    return
+                await self._wait(await self._retry_delay())
+                continue
+            await self._wait(None)
+
+    async def _wait(self, timeout: float | None) -> None:
+        if not self._wake.is_set():
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+        self._wake.clear()
+        if self._claimed and not self.stopping:
+            await asyncio.sleep(self.engine.tick)  # let more outcomes arrive: one write for all
+
+    async def _retry_delay(self) -> float:
+        """How long to sleep when only delayed retries (or busy slots) remain."""
+        nxt = await self.engine.repo.next_retry_at(self.id)
+        if nxt is None:
+            return 0.5
+        return min(max((nxt - now_utc()).total_seconds(), self.engine.tick), 5.0)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        for task in list(self._waiting):
+            task.cancel()
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Shut down: rows still waiting for their turn go back to pending; requests already
+        made are awaited and recorded (the engine bounds how long)."""
+        self.stopping = True
+        for task in list(self._waiting):
+            task.cancel()
+        self._wake.set()
+
+    # one recipient ------------------------------------------------------------------------
+
+    def _start(self, row: OutboxRow) -> None:
+        task = asyncio.create_task(self._send(row), name=f"broadcast-{self.id}-{row.id}")
+        self._tasks.add(task)
+        self._waiting.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, row: OutboxRow) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        recipient = Recipient(
+            outbox_id=row.id,
+            broadcast_id=self.id,
+            chat_id=row.chat_id,
+            language=row.language,
+            chat_type=row.chat_type,
+            attempts=row.attempts,
+            paid=self.engine.paid,
+            data=data_of(row.data),
+        )
+        try:
+            outcome = await self._attempt(recipient, task)
+        except asyncio.CancelledError:
+            # Cancelled while waiting for its turn (cancel/stop): nothing was sent.
+            state = "cancelled" if self.cancelled else "pending"
+            outcome = Outcome(row.id, state, error=None)
+        except Exception as error:  # a bug in a deliver function: record it, go on
+            log.exception("broadcast %s: delivering to %s failed", self.id, row.chat_id)
+            outcome = Outcome(row.id, "failed", error=f"{type(error).__name__}: {error}"[:500])
+        self._waiting.discard(task)
+        self._outcomes.append(outcome)
+        self._wake.set()
+
+    async def _attempt(self, recipient: Recipient, task: asyncio.Task[None]) -> Outcome:
+        engine = self.engine
+        if recipient.attempts > MAX_ATTEMPTS:
+            return Outcome(recipient.outbox_id, "failed", error="too many attempts")
+        for _ in range(MAX_MIGRATIONS + 1):
+            if self.cancelled:
+                return Outcome(recipient.outbox_id, "cancelled")
+            await engine.chats.wait(recipient.chat_id, recipient.chat_type)
+            await engine.pacer.acquire()
+            if self.cancelled:
+                return Outcome(recipient.outbox_id, "cancelled")
+            self._waiting.discard(task)  # from here on the request is made: not cancellable
+            try:
+                delivered = await self.kind.deliver(engine.require_bot(), recipient, self.payload)
+            except ChatMigrated as error:
+                moved = await self._migrate(recipient, int(error.new_chat_id))
+                if moved is None:
+                    return Outcome(
+                        recipient.outbox_id,
+                        "cancelled",
+                        error=f"chat migrated to {error.new_chat_id}, already a recipient",
+                    )
+                recipient = moved
+                self._waiting.add(task)
+                continue
+            except Exception as error:
+                return await self._failure(recipient, error)
+            self._delivered.append((recipient, delivered))
+            return Outcome(recipient.outbox_id, "sent", message_id=delivered.message_id)
+        return Outcome(recipient.outbox_id, "failed", error="chat migrated too many times")
+
+    async def _migrate(self, recipient: Recipient, new_chat_id: int) -> Recipient | None:
+        engine = self.engine
+        await engine.subscribers.migrate_chat(recipient.chat_id, new_chat_id)
+        if not await engine.repo.move_recipient(recipient.outbox_id, new_chat_id):
+            return None
+        log.info("broadcast %s: chat %s migrated to %s", self.id, recipient.chat_id, new_chat_id)
+        return replace(recipient, chat_id=new_chat_id, chat_type="supergroup")
+
+    async def _failure(self, recipient: Recipient, error: Exception) -> Outcome:
+        """Classify a failed request: retry later, blocked, or failed for good."""
+        engine = self.engine
+        outbox_id = recipient.outbox_id
+        text = f"{type(error).__name__}: {error}"[:500]
+        if isinstance(error, RetryAfter):
+            seconds = _seconds(error.retry_after)
+            engine.pacer.pause(seconds)
+            log.warning("broadcast %s: 429, all sending paused for %s s", self.id, seconds)
+            retry_at = now_utc() + timedelta(seconds=seconds)
+            return Outcome(outbox_id, "pending", error=text, retry_at=retry_at)
+        if isinstance(error, Forbidden):
+            await engine.subscribers.deactivate(recipient.chat_id)
+            return Outcome(outbox_id, "blocked", error=text)
+        if isinstance(error, BadRequest):  # before NetworkError: BadRequest is one
+            return Outcome(outbox_id, "failed", error=text)
+        if isinstance(error, NetworkError):  # 5xx, timeouts, connection errors
+            if recipient.attempts >= engine.max_network_attempts:
+                return Outcome(outbox_id, "failed", error=text)
+            backoff = min(engine.retry_base * 2 ** (recipient.attempts - 1), 60.0)
+            retry_at = now_utc() + timedelta(seconds=backoff)
+            return Outcome(outbox_id, "pending", error=text, retry_at=retry_at)
+        if isinstance(error, TelegramError):
+            return Outcome(outbox_id, "failed", error=text)
+        raise error
+
+    # after delivery -----------------------------------------------------------------------
+
+    def _run_hooks(self, delivered: list[tuple[Recipient, Delivered]]) -> None:
+        hook = self.kind.on_delivered
+        if hook is None or not delivered:
+            return
+        task = asyncio.create_task(self._hooks_for(hook, delivered))
+        self._hooks.add(task)
+        task.add_done_callback(self._hooks.discard)
+
+    async def _hooks_for(self, hook: Any, delivered: list[tuple[Recipient, Delivered]]) -> None:
+        for recipient, result in delivered:
+            try:
+                await hook(recipient, result)
+            except Exception:
+                log.exception(
+                    "broadcast %s: on_delivered failed for chat %s", self.id, recipient.chat_id
+                )
+
+    async def _drain_hooks(self) -> None:
+        while self._hooks:
+            await asyncio.gather(*list(self._hooks), return_exceptions=True)
+
+    @property
+    def in_flight(self) -> int:
+        return self._claimed

@@ -1,0 +1,209 @@
+"""What admins read about broadcasts: preview, progress, final report, the list. Pure.
+
+Every function takes a :class:`~bot.i18n.Translator`; titles are admin- or content-supplied
+and HTML-escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+
+from babel.dates import format_timedelta
+
+from bot import callbacks
+from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.render.types import Button, Rendered
+from storage.broadcasts import Audience, BroadcastRow, Figures
+
+BAR_WIDTH = 12
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogs; translated later, per reader."""
+    return message
+
+
+STATE_NAMES: dict[str, str] = {
+    "draft": N_("waiting for confirmation"),
+    "scheduled": N_("scheduled"),
+    "running": N_("sending"),
+    "done": N_("finished"),
+    "cancelled": N_("cancelled"),
+}
+
+
+@dataclass(frozen=True)
+class Speed:
+    """Measured sending speed: messages per second and the estimated seconds left."""
+
+    rate: float
+    eta: float | None
+
+
+def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
+    filled = width if total <= 0 else min(width, done * width // total)
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def duration(t: Translator, seconds: float) -> str:
+    """``45 seconds``, ``3 minutes``… in ``t``'s language."""
+    return format_timedelta(
+        timedelta(seconds=max(seconds, 1.0)), threshold=1.0, locale=t.locale, format="long"
+    )
+
+
+def title_line(t: Translator, row: BroadcastRow) -> str:
+    """``#12 · title``, with reminders named as such."""
+    if row.reminder_offset is not None:
+        label = t._("Reminder {when} before: {title}").format(
+            when=duration(t, row.reminder_offset), title=escape(row.title)
+        )
+    else:
+        label = escape(row.title)
+    return f"#{row.id} · {label}"
+
+
+def audience_line(t: Translator, audience: Audience) -> str:
+    parts: list[str] = []
+    if audience.languages:
+        names = ", ".join(LANGUAGE_NAMES.get(code, code) for code in sorted(audience.languages))
+        parts.append(t._("languages: {names}").format(names=names))
+    if audience.topics:
+        names = escape(", ".join(sorted(audience.topics)))
+        parts.append(t._("topics: {names}").format(names=names))
+    if not audience.include_groups:
+        parts.append(t._("private chats only"))
+    if not parts:
+        return t._("Audience: every active subscriber")
+    return t._("Audience: {filters}").format(filters="; ".join(parts))
+
+
+def preview(
+    t: Translator,
+    row: BroadcastRow,
+    by_language: Mapping[str, int],
+    *,
+    when: str | None = None,
+) -> Rendered:
+    """The confirmation message under the preview: recipients and Confirm / Cancel."""
+    total = sum(by_language.values())
+    lines = [
+        "📣 <b>" + title_line(t, row) + "</b>",
+        audience_line(t, row.audience),
+        t.ngettext("Recipients: {n} subscriber", "Recipients: {n} subscribers", total).format(
+            n=t.number(total)
+        ),
+    ]
+    if by_language:
+        lines.append(
+            " · ".join(
+                f"{LANGUAGE_NAMES.get(code, code)}: {t.number(n)}"
+                for code, n in sorted(by_language.items())
+            )
+        )
+    if when is not None:
+        lines.append(t._("Sending time: {when}").format(when=escape(when)))
+    lines += ["", t._("The message above is what they will get. Send it?")]
+    confirm = t._("Schedule") if when is not None else t._("Send")
+    buttons = (
+        (
+            Button("✅ " + confirm, callback_data=callbacks.encode("bc", "go", row.id)),
+            Button("✖️ " + t._("Cancel"), callback_data=callbacks.encode("bc", "no", row.id)),
+        ),
+    )
+    return Rendered("\n".join(lines), buttons)
+
+
+def progress(
+    t: Translator, row: BroadcastRow, figures: Figures, total: int, speed: Speed | None
+) -> Rendered:
+    """The progress message, edited every few seconds while sending."""
+    done = figures.done
+    percent = t.percent(done / total if total else 1.0)
+    lines = [
+        "📤 <b>" + title_line(t, row) + "</b>",
+        f"{progress_bar(done, total)} {percent}",
+        t.ngettext("{done} of {n} recipient", "{done} of {n} recipients", total).format(
+            done=t.number(done), n=t.number(total)
+        ),
+    ]
+    if speed is not None:
+        figures_line = t._("{rate} messages/s").format(rate=t.number(round(speed.rate, 1)))
+        if speed.eta is not None and done < total:
+            figures_line += " · " + t._("about {time} left").format(time=duration(t, speed.eta))
+        lines.append(figures_line)
+    button = Button(
+        "⏹ " + t._("Stop sending"), callback_data=callbacks.encode("bc", "stop", row.id)
+    )
+    return Rendered("\n".join(lines), ((button,),))
+
+
+def figures_lines(t: Translator, figures: Figures) -> list[str]:
+    lines = [t._("Delivered: {n}").format(n=t.number(figures.get("sent")))]
+    for state, label in (
+        ("blocked", N_("Blocked the bot: {n}")),
+        ("failed", N_("Failed: {n}")),
+        ("cancelled", N_("Cancelled: {n}")),
+        ("pending", N_("Waiting: {n}")),
+        ("sending", N_("Being sent: {n}")),
+    ):
+        if figures.get(state):
+            lines.append(t._(label).format(n=t.number(figures.get(state))))
+    return lines
+
+
+def final_report(t: Translator, row: BroadcastRow, figures: Figures, cancelled: bool) -> str:
+    head = (
+        t._("Broadcast stopped: {title}") if cancelled else t._("Broadcast finished: {title}")
+    ).format(title=title_line(t, row))
+    total = figures.total
+    reached = t.ngettext(
+        "{sent} of {n} recipient got the message.",
+        "{sent} of {n} recipients got the message.",
+        total,
+    ).format(sent=t.number(figures.get("sent")), n=t.number(total))
+    return "\n".join(["🏁 <b>" + head + "</b>", reached, "", *figures_lines(t, figures)])
+
+
+def finished_progress(t: Translator, row: BroadcastRow, figures: Figures, cancelled: bool) -> str:
+    """The last state of the progress message (no more buttons)."""
+    state = t._("stopped") if cancelled else t._("finished")
+    return "\n".join(
+        [
+            "📤 <b>" + title_line(t, row) + "</b>",
+            f"{progress_bar(figures.done, figures.total)} {state}",
+            *figures_lines(t, figures),
+        ]
+    )
+
+
+def listing(
+    t: Translator,
+    rows: Sequence[tuple[BroadcastRow, Figures]],
+    when: Mapping[int, str],
+) -> str:
+    """``/broadcasts``: the latest broadcasts with their figures."""
+    if not rows:
+        return t._("No broadcasts yet.")
+    lines = ["<b>" + t._("Recent broadcasts") + "</b>"]
+    for row, figures in rows:
+        lines.append("")
+        lines.append(f"<b>{title_line(t, row)}</b> — {t._(STATE_NAMES.get(row.state, row.state))}")
+        if row.id in when:
+            lines.append(escape(when[row.id]))
+        if row.state in ("running", "done", "cancelled") and figures.total:
+            lines.append(
+                f"{progress_bar(figures.done, figures.total)} "
+                + t.ngettext("{done} of {n} recipient", "{done} of {n} recipients", figures.total)
+                .format(done=t.number(figures.done), n=t.number(figures.total))
+            )
+            lines.append(", ".join(figures_lines(t, figures)))
+    lines += ["", t._("Stop one with /cancel_broadcast ID.")]
+    return "\n".join(lines)
+
+
+def scheduled_at_text(t: Translator, moment: datetime, timezone: str | None) -> str:
+    return t.datetime(moment, timezone)

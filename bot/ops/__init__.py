@@ -1,0 +1,1 @@
+"""Operations commands: ``eventbot migrate``, ``backup``, ``doctor`` and ``health``."""

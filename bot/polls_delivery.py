@@ -1,0 +1,147 @@
+"""The polls feature's broadcast kinds: send a native poll, stop one, publish results.
+
+Each ``deliver`` makes one Bot API call for one recipient through the broadcast engine (which
+paces, retries and survives restarts) and records what it did right away: a sent poll is
+stored as an instance before the engine marks the row sent, so a vote arriving a moment
+later already finds it, and a re-send after a crash is skipped for a chat that has one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from telegram import Bot, InputPollOption
+
+from bot.broadcast import Delivered, Recipient, register_kind
+from bot.deps import AnyApp, Deps, app_deps
+from bot.i18n import translator
+from bot.render.chart import render_chart
+from bot.render.results import results_caption, results_text
+from bot.services.polls import PollResults
+from storage.models import PollDef
+from storage.polls import PollInstance
+
+KIND_POLL = "poll"
+KIND_STOP = "poll_stop"
+KIND_RESULTS = "poll_results"
+
+
+class PollDefinitions:
+    """Poll definitions by id for the duration of a broadcast (one read, not one per chat)."""
+
+    def __init__(self) -> None:
+        self._polls: dict[str, PollDef] = {}
+
+    async def get(self, app: Deps, poll_id: str) -> PollDef:
+        poll = self._polls.get(poll_id)
+        if poll is None:
+            poll = await app.polls.definition(poll_id)
+            if poll is None:
+                raise LookupError(f"poll {poll_id!r} is not stored any more")
+            self._polls[poll_id] = poll
+        return poll
+
+    def forget(self, poll_id: str) -> None:
+        self._polls.pop(poll_id, None)
+
+
+class Charts:
+    """The results chart of a publication: drawn once, uploaded once, then sent by file id."""
+
+    def __init__(self) -> None:
+        self._png: dict[tuple[str, tuple[int, ...]], bytes] = {}
+        self._file_ids: dict[tuple[str, tuple[int, ...]], str] = {}
+
+    async def photo(self, poll_id: str, results: PollResults) -> str | bytes:
+        key = (poll_id, results.counts)
+        if key in self._file_ids:
+            return self._file_ids[key]
+        if key not in self._png:
+            self._png[key] = await asyncio.to_thread(render_chart, results)
+        return self._png[key]
+
+    def uploaded(self, poll_id: str, results: PollResults, file_id: str) -> None:
+        key = (poll_id, results.counts)
+        self._file_ids[key] = file_id
+        self._png.pop(key, None)
+
+
+def register_kinds(application: AnyApp, definitions: PollDefinitions) -> None:
+    charts = Charts()
+
+    async def deliver_poll(
+        bot: Bot, recipient: Recipient, payload: Mapping[str, Any]
+    ) -> Delivered:
+        """``payload = {"poll_id": str}``: the poll in the recipient's language."""
+        app = app_deps(application)
+        poll = await definitions.get(app, str(payload["poll_id"]))
+        if await app.polls.has_instance(poll.id, recipient.chat_id):
+            return Delivered(None)  # sent before a restart, or by an earlier /startpoll
+        language = recipient.language
+        message = await bot.send_poll(
+            recipient.chat_id,
+            poll.question.get(language),
+            [InputPollOption(o.get(language), text_parse_mode=None) for o in poll.options],
+            is_anonymous=poll.anonymous,
+            allows_multiple_answers=poll.multiple_answers,
+            allows_revoting=True,
+            hide_results_until_closes=True if poll.hide_results else None,
+            question_parse_mode=None,
+            allow_paid_broadcast=recipient.paid or None,
+        )
+        if message.poll is not None:
+            await app.polls.record_instance(
+                PollInstance(
+                    telegram_poll_id=message.poll.id,
+                    poll_id=poll.id,
+                    chat_id=recipient.chat_id,
+                    message_id=message.message_id,
+                    language=language,
+                    chat_type=recipient.chat_type,
+                )
+            )
+        return Delivered(message.message_id, message)
+
+    async def deliver_stop(
+        bot: Bot, recipient: Recipient, payload: Mapping[str, Any]
+    ) -> Delivered:
+        """Target data ``{"telegram_poll_id": str, "message_id": int}``: stop that instance;
+        the final Poll Telegram returns replaces the instance's stored counts."""
+        app = app_deps(application)
+        data = recipient.data or {}
+        telegram_poll_id = str(data["telegram_poll_id"])
+        poll = await bot.stop_poll(recipient.chat_id, int(data["message_id"]))
+        await app.polls.record_final(
+            telegram_poll_id, [o.voter_count for o in poll.options], poll.total_voter_count
+        )
+        return Delivered(None, poll=poll)
+
+    async def deliver_results(
+        bot: Bot, recipient: Recipient, payload: Mapping[str, Any]
+    ) -> Delivered:
+        """``payload = {"poll_id": str, "results": PollResults.to_dict()}``: the chart with
+        the results as its caption, in the recipient's language (text only if too long)."""
+        app = app_deps(application)
+        poll = await definitions.get(app, str(payload["poll_id"]))
+        results = PollResults.from_dict(dict(payload["results"]))
+        t = translator(recipient.language)
+        paid = recipient.paid or None
+        caption = results_caption(poll, results, t)
+        if caption is None:
+            sent = await bot.send_message(
+                recipient.chat_id, results_text(poll, results, t), allow_paid_broadcast=paid
+            )
+            return Delivered(sent.message_id, sent)
+        photo = await charts.photo(poll.id, results)
+        sent = await bot.send_photo(
+            recipient.chat_id, photo, caption=caption, allow_paid_broadcast=paid
+        )
+        if isinstance(photo, bytes) and sent.photo:
+            charts.uploaded(poll.id, results, sent.photo[-1].file_id)
+        return Delivered(sent.message_id, sent)
+
+    register_kind(KIND_POLL, deliver_poll)
+    register_kind(KIND_STOP, deliver_stop)
+    register_kind(KIND_RESULTS, deliver_results)
