@@ -57,7 +57,9 @@ async def running(application: AnyApp, *, poll_timeout: int = 1) -> AsyncIterato
     await application.initialize()
     await startup(application)
     assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+    await application.updater.start_polling(
+        poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+    )
     await application.start()
     try:
         yield application

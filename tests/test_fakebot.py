@@ -27,6 +27,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQuery,
+    MenuButtonCommands,
     Message,
     PhotoSize,
     Poll,
@@ -318,6 +319,50 @@ async def test_telegram_validation_errors(api: FakeBotApi, tg: Bot) -> None:
     with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await tg.edit_message_text("same", chat_id=1, message_id=sent.message_id)
     assert api.stats.count(status=400) == len(cases) + 4
+
+
+async def test_other_methods_answer_what_ptb_expects(api: FakeBotApi, tg: Bot) -> None:
+    await tg.set_my_commands([("start", "Start"), ("events", "Events")], language_code="ru")
+    assert [c.command for c in await tg.get_my_commands(language_code="ru")] == ["start", "events"]
+    assert await tg.get_my_commands() == ()
+    with pytest.raises(BadRequest, match=r"(?i)BOT_COMMAND_INVALID"):
+        await tg.set_my_commands([("Bad-Name", "x")])
+    await tg.delete_my_commands(language_code="ru")
+    assert await tg.get_my_commands(language_code="ru") == ()
+    await tg.set_chat_menu_button(chat_id=42, menu_button=MenuButtonCommands())
+    assert isinstance(await tg.get_chat_menu_button(chat_id=42), MenuButtonCommands)
+    assert await tg.send_chat_action(42, "typing")
+
+    api.inject_message(42, "original")
+    menu = await tg.send_message(42, "menu", reply_to_message_id=1)
+    assert menu.reply_to_message is not None and menu.reply_to_message.text == "original"
+    with pytest.raises(BadRequest, match=r"(?i)replied not found"):
+        await tg.send_message(42, "x", reply_to_message_id=999)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="a")]])
+    edited = await tg.edit_message_reply_markup(42, menu.message_id, reply_markup=markup)
+    assert isinstance(edited, Message) and edited.reply_markup == markup
+    assert await tg.set_message_reaction(42, menu.message_id, "👍")
+    assert api.reactions[42, menu.message_id] == [{"type": "emoji", "emoji": "👍"}]
+
+    doc = await tg.send_document(
+        42, b"pdf", filename="a.pdf", caption="<b>v1</b>", parse_mode="HTML"
+    )
+    edited = await tg.edit_message_caption(42, doc.message_id, caption="v2")
+    assert isinstance(edited, Message) and edited.caption == "v2" and edited.document
+    copy = await tg.copy_message(-1001, 42, doc.message_id)
+    copied = api.message(-1001, copy.message_id)
+    assert copied is not None and doc.document is not None
+    assert copied["document"] == doc.document.to_dict()
+    forwarded = await tg.forward_message(43, 42, 1)
+    assert forwarded.forward_origin is not None and forwarded.text == "original"
+    assert not leftovers(forwarded) and not leftovers(edited)
+
+    assert await tg.delete_message(42, menu.message_id)
+    assert api.message(42, menu.message_id) is None
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
+        await tg.delete_message(42, menu.message_id)
+    assert await tg.log_out() and await tg.close()
+    assert api.delivered == {42: 2, -1001: 1, 43: 1}
 
 
 @pytest.mark.parametrize(

@@ -165,7 +165,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     t = tr()
     decoded = callbacks.decode(query.data, DRAFT_PREFIX, (str,))
     if decoded is None or draft is None or not is_bot_admin(update, context):
-        await query.answer(t._("Sorry, this button is not valid."), show_alert=True)
+        await query.answer(t._("This button is no longer valid."), show_alert=True)
         return SETTINGS
     (action,) = decoded
     if action == "cancel":
@@ -198,7 +198,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     }
     toggle = toggles.get(action)
     if toggle is None:
-        await query.answer(t._("Sorry, this button is not valid."), show_alert=True)
+        await query.answer(t._("This button is no longer valid."), show_alert=True)
         return SETTINGS
     draft = toggle(draft)
     _keep(context, draft)
@@ -238,7 +238,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A ``poll:`` button outside a dialogue (old message, forged data): refuse politely."""
-    await refuse(update, context, tr()._("Sorry, this button is not valid."))
+    await refuse(update, context, tr()._("This button is no longer valid."))
 
 
 def render_text(text: str) -> Rendered:

@@ -47,7 +47,7 @@ async def rate_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     t = tr()
     decoded = callbacks.decode(query.data, RATE_PREFIX, (str, int))
     if decoded is None or not MIN_STARS <= decoded[1] <= MAX_STARS:
-        await query.answer(t._("Sorry, this button is not valid."), show_alert=True)
+        await query.answer(t._("This button is no longer valid."), show_alert=True)
         return
     event_id, stars = decoded
     app = deps(context)

@@ -35,7 +35,9 @@ def settings_lines(
         t._("Anonymous: {value}").format(value=yes if anonymous else no),
         t._("Multiple answers: {value}").format(value=yes if multiple else no),
         t._("Results hidden until closed: {value}").format(value=yes if hide else no),
-        t._("Closes: {value}").format(value=escape(closes) if closes else t._("when closed")),
+        t._("Closes: {value}").format(
+            value=escape(closes) if closes else t._("manually, with /closepoll")
+        ),
     ]
 
 

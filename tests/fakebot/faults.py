@@ -65,7 +65,11 @@ class ScriptedFailure:
     description: str | None = None
 
     def matches(self, method: str, chat_id: ChatKey | None) -> bool:
-        if self.method is not None and self.method != method:
+        """``method`` None matches every method except ``getUpdates`` (name it to fail that)."""
+        if self.method is None:
+            if method == "getUpdates":
+                return False
+        elif self.method != method:
             return False
         return self.chat_id is None or self.chat_id == chat_id
 
@@ -129,6 +133,15 @@ class RateLimiter:
         self.per_group = per_group_per_minute
         self.chat_buckets: dict[ChatKey, TokenBucket] = {}
         self.group_buckets: dict[ChatKey, TokenBucket] = {}
+        self._next_prune = 4096
+
+    def _prune(self, now: float) -> None:
+        """Forget per-chat buckets that have refilled (a new one would be identical)."""
+        for key, bucket in list(self.chat_buckets.items()):
+            bucket.refill(now)
+            if bucket.tokens >= bucket.capacity:
+                del self.chat_buckets[key]
+        self._next_prune = max(4096, 2 * len(self.chat_buckets))
 
     def check(
         self, method: str, chat_id: ChatKey | None, paid: bool, now: float
@@ -143,6 +156,8 @@ class RateLimiter:
         if chat_id is not None and self.per_chat:
             bucket = self.chat_buckets.get(chat_id)
             if bucket is None:
+                if len(self.chat_buckets) >= self._next_prune:
+                    self._prune(now)
                 bucket = TokenBucket(self.per_chat, max(1.0, self.per_chat), now)
                 self.chat_buckets[chat_id] = bucket
             buckets.append(bucket)

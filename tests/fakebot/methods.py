@@ -97,17 +97,17 @@ class BotApiMethods(BotState):
         """A message from the bot in ``chat_id`` with ``content``, stored."""
         extra: JSON = {k: v for k, v in content.items() if v is not None and v != []}
         reply_to = params.get("reply_parameters") or {}
-        reply_id = reply_to.get("message_id") if isinstance(reply_to, dict) else None
-        reply_id = reply_id or params.get("reply_to_message_id")
+        if not isinstance(reply_to, dict):
+            raise bad_request("can't parse reply parameters JSON object")
+        reply_id = reply_to.get("message_id") or params.get("reply_to_message_id")
+        reply_chat = self.resolve_chat(reply_to.get("chat_id", chat_id))
         if isinstance(reply_id, int):
-            replied = self.message(chat_id, reply_id)
+            replied = self.message(reply_chat, reply_id)
             if replied is not None:
                 extra["reply_to_message"] = {
                     k: v for k, v in replied.items() if k != "reply_to_message"
                 }
-            elif self.store_messages and not (
-                isinstance(reply_to, dict) and reply_to.get("allow_sending_without_reply")
-            ):
+            elif self.store_messages and not reply_to.get("allow_sending_without_reply"):
                 raise bad_request("message to be replied not found")
         message_id = self.new_message_id(chat_id)
         return self.store(

@@ -48,7 +48,8 @@ class Request:
 
     ``method`` is the canonical spelling (``"sendMessage"`` even if the client asked for
     ``"SENDMESSAGE"``); ``params`` are decoded (ints, bools, and JSON-encoded fields such as
-    ``reply_markup`` as Python objects); ``response`` is the whole JSON body answered.
+    ``reply_markup`` as Python objects); ``response`` is the whole JSON body answered;
+    ``time`` is ``time.monotonic()`` when it was answered (after any configured delay).
     """
 
     method: str

@@ -160,6 +160,9 @@ class BotState:
         self._allowed_updates: frozenset[str] | None = None
         self.served_updates = 0
 
+    def _notify(self) -> None:
+        """Hook: something changed that ``wait_until`` conditions may look at."""
+
     # chats -----------------------------------------------------------------------------
 
     def add_chat(
@@ -194,11 +197,13 @@ class BotState:
         return self.chat_data(chat_id)
 
     def chat_data(self, chat_id: int) -> JSON:
-        """The ``Chat`` object for ``chat_id`` (created from the id's range if unknown)."""
+        """The ``Chat`` object for ``chat_id`` (made from the id's range if unknown, and kept
+        only if messages are stored, to keep long benchmarks small)."""
         data = self.chats.get(chat_id)
         if data is None:
             data = objects.chat(chat_id)
-            self.chats[chat_id] = data
+            if self.store_messages:
+                self.chats[chat_id] = data
         return data
 
     def resolve_chat(self, value: Any) -> int:

@@ -30,9 +30,6 @@ class UpdateQueue(BotState):
     waiting_polls = 0
     """Long-polling ``getUpdates`` requests waiting now."""
 
-    def _notify(self) -> None:
-        """Overridden by the server to wake its waiters."""
-
     # the queue ----------------------------------------------------------------------------
 
     def inject_update(self, update: JSON) -> JSON:
