@@ -141,6 +141,23 @@ async def test_only_group_admins_subscribe_and_change_settings(bot: BotHarness) 
     assert subscriber is not None and subscriber.language == language
 
 
+async def test_migration_moves_the_subscription_with_its_settings(bot: BotHarness) -> None:
+    api = bot.api
+    _group(api)
+    await _subscribe_group(bot)
+    await bot.deps.subscribers.set_language(GROUP, "ko")
+    await bot.deps.subscribers.set_topics(GROUP, ["business", "students"])
+    api.inject_chat_migration(GROUP, SUPERGROUP, from_user_id=GROUP_ADMIN)
+    moved = await _wait_subscriber(bot, SUPERGROUP, chat_type="supergroup")
+    assert moved.active and moved.language == "ko" and moved.title == "Round <table> club"
+    assert moved.topics == frozenset({"business", "students"})
+    assert await _subscriber(bot, GROUP) is None
+    # The supergroup's admin manages it as before.
+    api.set_chat_member(SUPERGROUP, GROUP_ADMIN, "administrator")
+    picker = await say(api, SUPERGROUP, "/language", user_id=GROUP_ADMIN)
+    assert any(d.startswith("lang:") for d in callback_data(picker))
+
+
 async def test_group_gets_announcements_and_keeps_them_after_becoming_a_supergroup(
     bot: BotHarness,
 ) -> None:

@@ -57,9 +57,14 @@ def _fit(text: str, budget: int) -> str:
     escaped = escape(text)
     if len(escaped) <= budget:
         return escaped
-    cut = text[: max(budget - 1, 0)]
-    while cut and len(escape(cut)) > budget - 1:
-        cut = cut[:-1]
+    low, high = 0, min(len(text), max(budget - 1, 0))
+    while low < high:  # the longest prefix whose escaped form leaves room for "…"
+        middle = (low + high + 1) // 2
+        if len(escape(text[:middle])) <= budget - 1:
+            low = middle
+        else:
+            high = middle - 1
+    cut = text[:low]
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return escape(cut.rstrip()) + "…"
