@@ -13,6 +13,7 @@ from bot.config import Config
 from bot.deps import AnyApp
 from bot.handlers import (
     account,
+    broadcast,
     channels,
     content_import,
     errors,
@@ -30,6 +31,7 @@ from bot.handlers import (
     trace,
 )
 from bot.runtime import shutdown, startup, stop_work
+from bot.transport import AiohttpRequest
 
 
 def build_application(config: Config) -> AnyApp:
@@ -39,6 +41,9 @@ def build_application(config: Config) -> AnyApp:
         .base_url(config.api_url)
         .base_file_url(config.file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # Every call but getUpdates on aiohttp: a quarter of httpx's CPU per request, which
+        # broadcasts at 1000 msg/s need (bench/broadcast.py). Long polling stays on httpx.
+        .request(AiohttpRequest(connection_pool_size=256))
         .concurrent_updates(True)
         .post_init(startup)
         .post_stop(stop_work)
@@ -66,6 +71,7 @@ def register_handlers(application: AnyApp) -> None:
     account.register(application)  # /stop, /forget
     events.register(application)  # /events and the event card's buttons
     stats.register(application)  # /stats (admins)
+    broadcast.register(application)  # /announce, /broadcast, /schedule, /broadcasts, bc: buttons
     fallback.register_help(application)  # /help
     inline.register(application)  # inline mode: sharing event cards
     poll_lifecycle.register(application)  # /startpoll, /closepoll, /publish_results

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from telegram import Bot, InputPollOption
+from telegram import Bot, InputPollOption, Message
 
 from bot.broadcast import Delivered, Recipient, register_kind
 from bot.deps import AnyApp, Deps, app_deps
@@ -48,24 +48,36 @@ class PollDefinitions:
 
 
 class Charts:
-    """The results chart of a publication: drawn once, uploaded once, then sent by file id."""
+    """The results chart of a publication: drawn once, uploaded once (the first recipient's
+    send uploads it while the others wait), then sent by its file id."""
 
     def __init__(self) -> None:
-        self._png: dict[tuple[str, tuple[int, ...]], bytes] = {}
         self._file_ids: dict[tuple[str, tuple[int, ...]], str] = {}
+        self._locks: dict[tuple[str, tuple[int, ...]], asyncio.Lock] = {}
 
-    async def photo(self, poll_id: str, results: PollResults) -> str | bytes:
+    async def send(
+        self,
+        bot: Bot,
+        chat_id: int,
+        poll_id: str,
+        results: PollResults,
+        caption: str,
+        paid: bool | None,
+    ) -> Message:
         key = (poll_id, results.counts)
-        if key in self._file_ids:
-            return self._file_ids[key]
-        if key not in self._png:
-            self._png[key] = await asyncio.to_thread(render_chart, results)
-        return self._png[key]
-
-    def uploaded(self, poll_id: str, results: PollResults, file_id: str) -> None:
-        key = (poll_id, results.counts)
-        self._file_ids[key] = file_id
-        self._png.pop(key, None)
+        file_id = self._file_ids.get(key)
+        if file_id is None:
+            async with self._locks.setdefault(key, asyncio.Lock()):
+                file_id = self._file_ids.get(key)
+                if file_id is None:
+                    png = await asyncio.to_thread(render_chart, results)
+                    sent = await bot.send_photo(
+                        chat_id, png, caption=caption, allow_paid_broadcast=paid
+                    )
+                    if sent.photo:
+                        self._file_ids[key] = sent.photo[-1].file_id
+                    return sent
+        return await bot.send_photo(chat_id, file_id, caption=caption, allow_paid_broadcast=paid)
 
 
 def register_kinds(application: AnyApp, definitions: PollDefinitions) -> None:
@@ -134,12 +146,7 @@ def register_kinds(application: AnyApp, definitions: PollDefinitions) -> None:
                 recipient.chat_id, results_text(poll, results, t), allow_paid_broadcast=paid
             )
             return Delivered(sent.message_id, sent)
-        photo = await charts.photo(poll.id, results)
-        sent = await bot.send_photo(
-            recipient.chat_id, photo, caption=caption, allow_paid_broadcast=paid
-        )
-        if isinstance(photo, bytes) and sent.photo:
-            charts.uploaded(poll.id, results, sent.photo[-1].file_id)
+        sent = await charts.send(bot, recipient.chat_id, poll.id, results, caption, paid)
         return Delivered(sent.message_id, sent)
 
     register_kind(KIND_POLL, deliver_poll)

@@ -110,6 +110,7 @@ class OutboxRow:
     chat_type: str
     language: str
     attempts: int
+    throttled: int
     data: str | None
 
 
@@ -123,6 +124,8 @@ class Outcome:
     message_id: int | None = None
     error: str | None = None
     retry_at: datetime | None = None
+    throttled: bool = False
+    """The attempt was answered 429: it does not count against the error retry limit."""
 
 
 @dataclass
@@ -394,20 +397,20 @@ class BroadcastRepository:
         """The earliest ``retry_at`` among pending rows (None if none waits)."""
         async with self.db.conn.execute(
             "SELECT MIN(retry_at) FROM broadcast_outbox WHERE broadcast_id = ?"
-            " AND state = 'pending'",
+            " AND state = 'pending' AND retry_at IS NOT NULL",
             (broadcast_id,),
         ) as cur:
             row = await cur.fetchone()
         return optional_from_db(row[0] if row else None)
 
-    async def unfinished(self, broadcast_id: int) -> int:
+    async def has_pending(self, broadcast_id: int) -> bool:
+        """Whether rows remain to be sent (now or at their ``retry_at``)."""
         async with self.db.conn.execute(
-            "SELECT COUNT(*) FROM broadcast_outbox WHERE broadcast_id = ?"
-            " AND state IN ('pending', 'sending')",
+            "SELECT 1 FROM broadcast_outbox INDEXED BY broadcast_outbox_queue"
+            " WHERE broadcast_id = ? AND state = 'pending' LIMIT 1",
             (broadcast_id,),
         ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+            return await cur.fetchone() is not None
 
     # sending -------------------------------------------------------------------------------
 
@@ -432,7 +435,7 @@ class BroadcastRepository:
             if outcomes:
                 await conn.executemany(
                     "UPDATE broadcast_outbox SET state = ?, message_id = ?, error = ?,"
-                    " retry_at = ?, done_at = ? WHERE id = ?",
+                    " retry_at = ?, done_at = ?, throttled = throttled + ? WHERE id = ?",
                     [
                         (
                             o.state,
@@ -440,6 +443,7 @@ class BroadcastRepository:
                             o.error,
                             None if o.retry_at is None else to_db(o.retry_at),
                             None if o.state == "pending" else stamp,
+                            int(o.throttled),
                             o.outbox_id,
                         )
                         for o in outcomes
@@ -448,7 +452,8 @@ class BroadcastRepository:
             if limit <= 0:
                 return []
             async with conn.execute(
-                "SELECT id, chat_id, chat_type, language, attempts, data FROM broadcast_outbox"
+                "SELECT id, chat_id, chat_type, language, attempts, throttled, data"
+                " FROM broadcast_outbox"
                 " WHERE broadcast_id = ? AND state = 'pending'"
                 " AND (retry_at IS NULL OR retry_at <= ?) ORDER BY id LIMIT ?",
                 (broadcast_id, stamp, limit),
@@ -463,7 +468,7 @@ class BroadcastRepository:
                 (json.dumps(ids),),
             )
         return [
-            OutboxRow(int(r[0]), int(r[1]), str(r[2]), str(r[3]), int(r[4]) + 1, r[5])
+            OutboxRow(int(r[0]), int(r[1]), str(r[2]), str(r[3]), int(r[4]) + 1, int(r[5]), r[6])
             for r in rows
         ]
 

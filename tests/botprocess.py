@@ -6,12 +6,15 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from tests.conftest import ADMIN_ID, TOKEN
 from tests.fakebot import FakeBotApi
+
+T = TypeVar("T")
 
 
 @asynccontextmanager
@@ -60,3 +63,17 @@ async def terminate(process: asyncio.subprocess.Process, timeout: float = 10.0) 
     async with asyncio.timeout(timeout):
         out, err = await process.communicate()
     return out.decode() + err.decode()
+
+
+async def until(process: asyncio.subprocess.Process, waiting: Awaitable[T]) -> T:
+    """Await ``waiting``, but fail at once (with the bot's output) if the process exits."""
+    task = asyncio.ensure_future(waiting)
+    exited = asyncio.ensure_future(process.wait())
+    await asyncio.wait({task, exited}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        exited.cancel()
+        return task.result()
+    task.cancel()
+    out, err = await process.communicate()
+    output = (out + err).decode()[-3000:]
+    raise AssertionError(f"eventbot run exited early with {process.returncode}:\n{output}")

@@ -20,7 +20,7 @@ from bot.ops.health import health_problems
 from storage.db import Database, migrations
 from storage.maintenance import backup, integrity_problems
 from storage.subscribers import SubscriberRepository
-from tests.botprocess import bot_process, terminate
+from tests.botprocess import bot_process, terminate, until
 from tests.conftest import ADMIN_ID, TOKEN, BotHarness
 from tests.fakebot import FakeBotApi
 
@@ -322,7 +322,7 @@ async def test_run_stops_cleanly_on_sigterm(fake_api: FakeBotApi, tmp_path: Path
     database = tmp_path / "eventbot.sqlite3"
     async with bot_process(fake_api, tmp_path) as process:
         fake_api.inject_message(ADMIN_ID, "/addchannel")
-        await fake_api.wait_for_message(ADMIN_ID, "/addchannel", timeout=30)
+        await until(process, fake_api.wait_for_message(ADMIN_ID, "/addchannel", timeout=30))
         output = await terminate(process)
     assert process.returncode == 0, output[-3000:]
     messages = [json.loads(line)["message"] for line in output.splitlines() if line.strip()]

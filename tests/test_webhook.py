@@ -18,7 +18,7 @@ from bot.config import Config, load_config
 from bot.ops.health import health_problems
 from bot.runtime import running_webhook
 from bot.webhook import local_address, webhook_path
-from tests.botprocess import bot_process, terminate
+from tests.botprocess import bot_process, terminate, until
 from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeBotApi, objects
 
@@ -142,7 +142,7 @@ async def test_eventbot_run_serves_the_webhook_and_stops_on_sigterm(
         "PORT": str(port),
     }
     async with bot_process(fake_api, tmp_path, **settings) as process:
-        await fake_api.wait_for(lambda r: r.method == "setWebhook" and r.ok, timeout=30)
+        await until(process, fake_api.wait_for(lambda r: r.method == "setWebhook", timeout=30))
         config = load_config(
             {**settings, "DATABASE_PATH": str(tmp_path / "eventbot.sqlite3")},
             dotenv=None,

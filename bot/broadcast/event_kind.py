@@ -21,8 +21,9 @@ EVENT_KIND = "event"
 
 def reminder_card(event: Event, t: Translator, starts_in: timedelta) -> Rendered:
     """The event card under a line saying when it starts."""
+    minutes = max(round(starts_in.total_seconds() / 60), 1)  # 59 min 50 s reads "1 hour"
     when = format_timedelta(
-        max(starts_in, timedelta(minutes=1)),
+        timedelta(minutes=minutes),
         threshold=1.0,
         add_direction=True,
         format="long",

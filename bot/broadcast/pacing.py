@@ -12,6 +12,7 @@ python-telegram-bot's ``AIORateLimiter`` is not used: it releases its 429 pause 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -21,9 +22,19 @@ PER_CHAT_INTERVAL = 1.0
 GROUP_PER_MINUTE = 20
 
 
+QUANTUM = 0.01
+"""Sends are released on 10 ms ticks (several at a time at high rates): the event loop then
+wakes 100 times a second rather than once per message, which saves CPU at 1000 msg/s."""
+
+
 class Pacer:
     def __init__(
-        self, rate: float, *, burst: float = 5.0, clock: Callable[[], float] = time.monotonic
+        self,
+        rate: float,
+        *,
+        burst: float = 5.0,
+        quantum: float = QUANTUM,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -31,6 +42,7 @@ class Pacer:
         self._interval = 1.0 / rate
         self._slack = max(burst, 1.0) * self._interval
         self._clock = clock
+        self._quantum = quantum
         self._next = 0.0
         self._paused_until = 0.0
         self.pauses = 0
@@ -39,17 +51,21 @@ class Pacer:
     def paused_until(self) -> float:
         return self._paused_until
 
+    def reserve(self) -> float:
+        """Take the next turn; the clock time at which it comes (now or later)."""
+        now = self._clock()
+        slot = max(self._next, now - self._slack, self._paused_until)
+        self._next = slot + self._interval
+        return slot
+
     async def acquire(self) -> None:
-        """Wait for this send's turn."""
+        """Wait for this send's turn (also after any 429 pause that starts meanwhile)."""
         while True:
+            slot = self.reserve()
             now = self._clock()
-            if now < self._paused_until:
-                await asyncio.sleep(self._paused_until - now)
-                continue
-            slot = max(self._next, now - self._slack)
-            self._next = slot + self._interval
             if slot > now:
-                await asyncio.sleep(slot - now)
+                tick = math.ceil(slot / self._quantum) * self._quantum
+                await asyncio.sleep(tick - now)
                 if self._clock() < self._paused_until:
                     continue  # a 429 came while we waited: take a new turn after the pause
             return

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 20
-"""Claims of one row, whatever the reasons (429s included); then it is failed."""
+MAX_THROTTLED = 30
+"""429 answers one row may get before it is failed (each one paused all sending)."""
 MAX_MIGRATIONS = 2
 
 
@@ -74,8 +74,9 @@ class Runner:
         resent = await repo.reset_sending(self.id)
         if resent:
             log.info("broadcast %s: re-sending %s rows left in flight", self.id, resent)
-        self.figures = await repo.figures(self.id)
-        self.total = self.figures.total
+        stored = await repo.figures(self.id)
+        self.total = stored.total
+        self.figures = Figures({s: n for s, n in stored.counts.items() if s in FINAL_STATES})
         try:
             await self._loop()
         finally:
@@ -107,7 +108,7 @@ class Runner:
             for row in rows:
                 self._start(row)
             if self._claimed == 0 and not self._outcomes:
-                if self.cancelled or self.stopping or await repo.unfinished(self.id) == 0:
+                if self.cancelled or self.stopping or not await repo.has_pending(self.id):
                     return
                 await self._wait(await self._retry_delay())
                 continue
@@ -170,7 +171,7 @@ class Runner:
             data=data_of(row.data),
         )
         try:
-            outcome = await self._attempt(recipient, task)
+            outcome = await self._attempt(recipient, row.throttled, task)
         except asyncio.CancelledError:
             # Cancelled while waiting for its turn (cancel/stop): nothing was sent.
             state = "cancelled" if self.cancelled else "pending"
@@ -182,10 +183,12 @@ class Runner:
         self._outcomes.append(outcome)
         self._wake.set()
 
-    async def _attempt(self, recipient: Recipient, task: asyncio.Task[None]) -> Outcome:
+    async def _attempt(
+        self, recipient: Recipient, throttled: int, task: asyncio.Task[None]
+    ) -> Outcome:
         engine = self.engine
-        if recipient.attempts > MAX_ATTEMPTS:
-            return Outcome(recipient.outbox_id, "failed", error="too many attempts")
+        if throttled >= MAX_THROTTLED:
+            return Outcome(recipient.outbox_id, "failed", error="too many 429 answers")
         for _ in range(MAX_MIGRATIONS + 1):
             if self.cancelled:
                 return Outcome(recipient.outbox_id, "cancelled")
@@ -208,7 +211,7 @@ class Runner:
                 self._waiting.add(task)
                 continue
             except Exception as error:
-                return await self._failure(recipient, error)
+                return await self._failure(recipient, recipient.attempts - throttled, error)
             self._delivered.append((recipient, delivered))
             return Outcome(recipient.outbox_id, "sent", message_id=delivered.message_id)
         return Outcome(recipient.outbox_id, "failed", error="chat migrated too many times")
@@ -221,8 +224,9 @@ class Runner:
         log.info("broadcast %s: chat %s migrated to %s", self.id, recipient.chat_id, new_chat_id)
         return replace(recipient, chat_id=new_chat_id, chat_type="supergroup")
 
-    async def _failure(self, recipient: Recipient, error: Exception) -> Outcome:
-        """Classify a failed request: retry later, blocked, or failed for good."""
+    async def _failure(self, recipient: Recipient, tries: int, error: Exception) -> Outcome:
+        """Classify a failed request: retry later, blocked, or failed for good. ``tries``
+        counts this row's attempts that were not answered 429."""
         engine = self.engine
         outbox_id = recipient.outbox_id
         text = f"{type(error).__name__}: {error}"[:500]
@@ -231,16 +235,16 @@ class Runner:
             engine.pacer.pause(seconds)
             log.warning("broadcast %s: 429, all sending paused for %s s", self.id, seconds)
             retry_at = now_utc() + timedelta(seconds=seconds)
-            return Outcome(outbox_id, "pending", error=text, retry_at=retry_at)
+            return Outcome(outbox_id, "pending", error=text, retry_at=retry_at, throttled=True)
         if isinstance(error, Forbidden):
             await engine.subscribers.deactivate(recipient.chat_id)
             return Outcome(outbox_id, "blocked", error=text)
         if isinstance(error, BadRequest):  # before NetworkError: BadRequest is one
             return Outcome(outbox_id, "failed", error=text)
         if isinstance(error, NetworkError):  # 5xx, timeouts, connection errors
-            if recipient.attempts >= engine.max_network_attempts:
+            if tries >= engine.max_network_attempts:
                 return Outcome(outbox_id, "failed", error=text)
-            backoff = min(engine.retry_base * 2 ** (recipient.attempts - 1), 60.0)
+            backoff = min(engine.retry_base * 2 ** (tries - 1), 60.0)
             retry_at = now_utc() + timedelta(seconds=backoff)
             return Outcome(outbox_id, "pending", error=text, retry_at=retry_at)
         if isinstance(error, TelegramError):

@@ -58,7 +58,7 @@ def duration(t: Translator, seconds: float) -> str:
 def title_line(t: Translator, row: BroadcastRow) -> str:
     """``#12 · title``, with reminders named as such."""
     if row.reminder_offset is not None:
-        label = t._("Reminder {when} before: {title}").format(
+        label = t._("Reminder ({when} before the start): {title}").format(
             when=duration(t, row.reminder_offset), title=escape(row.title)
         )
     else:
@@ -133,7 +133,7 @@ def progress(
     if speed is not None:
         figures_line = t._("{rate} messages/s").format(rate=t.number(round(speed.rate, 1)))
         if speed.eta is not None and done < total:
-            figures_line += " · " + t._("about {time} left").format(time=duration(t, speed.eta))
+            figures_line += " · " + t._("about {time} more").format(time=duration(t, speed.eta))
         lines.append(figures_line)
     button = Button(
         "⏹ " + t._("Stop sending"), callback_data=callbacks.encode("bc", "stop", row.id)

@@ -56,12 +56,12 @@ async def rate_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.answer(t._("Sorry, this event is no longer available."), show_alert=True)
         return
     summary = await app.ratings.rate(event_id, query.from_user.id, stars)
-    await query.answer(t._("Thank you! Your rating: {stars} of 5").format(stars=t.number(stars)))
     message = query.message
-    if message is None:
-        return
-    private = message.chat.type == ChatType.PRIVATE
-    await edit(query, render_rating_prompt(event, summary, t, chosen=stars if private else None))
+    if message is not None:
+        private = message.chat.type == ChatType.PRIVATE
+        chosen = stars if private else None
+        await edit(query, render_rating_prompt(event, summary, t, chosen=chosen))
+    await query.answer(t._("Thank you! Your rating: {stars} of 5").format(stars=t.number(stars)))
 
 
 async def deliver_rating_prompt(

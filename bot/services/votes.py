@@ -136,6 +136,8 @@ class VoteIntake:
         self.polls = polls
         self.buffer = buffer or VoteBuffer(polls.apply)
         self._instances: dict[str, InstanceInfo] = {}
+        self.handled = 0
+        """Votes and counts looked at so far, stored or not (monitoring, tests)."""
 
     async def answer(
         self,
@@ -148,6 +150,22 @@ class VoteIntake:
     ) -> VoteOutcome:
         """A ``poll_answer``: ``voter_id`` is the user, or the chat when an anonymous group
         admin voted on its behalf (``voter_is_chat``). Empty ``option_ids`` retracts."""
+        try:
+            return await self._answer(
+                telegram_poll_id, voter_id, option_ids, update_id, voter_is_chat=voter_is_chat
+            )
+        finally:
+            self.handled += 1
+
+    async def _answer(
+        self,
+        telegram_poll_id: str,
+        voter_id: int,
+        option_ids: Sequence[int],
+        update_id: int,
+        *,
+        voter_is_chat: bool,
+    ) -> VoteOutcome:
         info = await self._info(telegram_poll_id)
         if info is None:
             return VoteOutcome.UNKNOWN_POLL
@@ -172,6 +190,14 @@ class VoteIntake:
         Updates for non-anonymous polls are not needed (their per-user answers are stored)
         and are reported as INVALID.
         """
+        try:
+            return await self._counts(telegram_poll_id, counts, voters, update_id)
+        finally:
+            self.handled += 1
+
+    async def _counts(
+        self, telegram_poll_id: str, counts: Sequence[int], voters: int, update_id: int
+    ) -> VoteOutcome:
         info = await self._info(telegram_poll_id)
         if info is None:
             return VoteOutcome.UNKNOWN_POLL

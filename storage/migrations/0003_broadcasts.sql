@@ -35,12 +35,19 @@ CREATE TABLE broadcast_outbox (
     language     TEXT    NOT NULL,
     state        TEXT    NOT NULL DEFAULT 'pending',
     attempts     INTEGER NOT NULL DEFAULT 0,
+    -- of which answered 429 (they do not count against the retry limit for errors)
+    throttled    INTEGER NOT NULL DEFAULT 0,
     retry_at     TEXT,
     message_id   INTEGER,
     error        TEXT,
     data         TEXT,
     done_at      TEXT
 );
-CREATE INDEX broadcast_outbox_queue ON broadcast_outbox (broadcast_id, state, id);
+-- The sender's queue: only pending rows are indexed, so a row leaves the index when it is
+-- claimed and later state changes touch no index.
+CREATE INDEX broadcast_outbox_queue ON broadcast_outbox (broadcast_id, id) WHERE state = 'pending';
+-- Pending rows waiting to be retried (after a 429 or a network error), for the next wake-up.
+CREATE INDEX broadcast_outbox_retry ON broadcast_outbox (broadcast_id, retry_at)
+    WHERE state = 'pending' AND retry_at IS NOT NULL;
 -- One row per chat and broadcast: a chat never gets the same broadcast twice.
 CREATE UNIQUE INDEX broadcast_outbox_chat ON broadcast_outbox (broadcast_id, chat_id);

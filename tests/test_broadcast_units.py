@@ -1,0 +1,268 @@
+"""Pure parts of broadcasting: argument parsing, pacing arithmetic, texts in three languages,
+event payloads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from telegram.constants import MessageLimit
+
+from bot.broadcast import texts
+from bot.broadcast.engine import default_concurrency, default_tick
+from bot.broadcast.event_kind import event_payload, reminder_card
+from bot.broadcast.pacing import ChatLimiter, Pacer
+from bot.broadcast.parsing import (
+    FilterError,
+    parse_filters,
+    parse_when,
+    split_leading_filters,
+    utf16_offset,
+)
+from bot.i18n import translator
+from bot.render.types import Rendered
+from storage.broadcasts import Audience, BroadcastRow, Figures
+from tests.sample_events import round_table
+
+NOW = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# parsing -------------------------------------------------------------------------------------
+
+
+def test_filters_combine() -> None:
+    audience = parse_filters(["lang=ru,KO", "topic=researchers", "topics=students", "groups=no"])
+    assert audience == Audience(
+        languages=frozenset({"ru", "ko"}),
+        topics=frozenset({"researchers", "students"}),
+        include_groups=False,
+    )
+    assert parse_filters([]) == Audience()
+    assert parse_filters(["groups=yes"]).include_groups
+
+
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    [
+        ("lang=de", "language"),
+        ("topic=gardening", "topic"),
+        ("groups=maybe", "groups"),
+        ("colour=red", "unknown"),
+        ("hello", "unknown"),
+    ],
+)
+def test_filter_errors(token: str, problem: str) -> None:
+    with pytest.raises(FilterError) as caught:
+        parse_filters([token])
+    assert caught.value.problem == problem
+
+
+def test_leading_filters_then_text() -> None:
+    text = " lang=ko topic=business  Hello, price=10 today"
+    filters, start = split_leading_filters(text)
+    assert filters == ["lang=ko", "topic=business"]
+    assert text[start:] == "Hello, price=10 today"
+    assert split_leading_filters(" just text") == ([], 1)
+
+
+def test_when_relative_and_absolute() -> None:
+    assert parse_when(["+2h"], NOW, "UTC") == (NOW + timedelta(hours=2), 1)
+    assert parse_when(["+30m", "lang=ru"], NOW, "UTC") == (NOW + timedelta(minutes=30), 1)
+    assert parse_when(["+1d2h"], NOW, "UTC") == (NOW + timedelta(days=1, hours=2), 1)
+    moment, used = parse_when(["2025-04-20", "10:00", "lang=ru"], NOW, "Europe/Moscow") or (
+        None,
+        0,
+    )
+    assert used == 2 and moment is not None
+    assert moment.astimezone(UTC) == datetime(2025, 4, 20, 7, 0, tzinfo=UTC)
+    for bad in (["tomorrow"], ["+"], ["+2x"], ["2025-13-01", "10:00"], []):
+        assert parse_when(bad, NOW, "UTC") is None
+
+
+def test_utf16_offsets_count_emoji_twice() -> None:
+    text = "/broadcast 🎉 hi"
+    index = text.index("h")
+    assert index == 13
+    assert utf16_offset(text, index) == 14
+
+
+# pacing --------------------------------------------------------------------------------------
+
+
+def test_pacer_spaces_turns_and_limits_catch_up() -> None:
+    clock = Clock()
+    pacer = Pacer(100, burst=5, clock=clock)
+    turns = [pacer.reserve() for _ in range(10)]
+    gaps = [round(b - a, 6) for a, b in zip(turns, turns[1:], strict=False)]
+    assert gaps == [0.01] * 9
+    clock.now += 10.0  # idle for a long time: at most `burst` turns are "owed"
+    catch_up = [pacer.reserve() for _ in range(10)]
+    assert sum(1 for t in catch_up if t < clock.now) == 5
+
+
+def test_pacer_pause_moves_every_turn_after_it() -> None:
+    clock = Clock()
+    pacer = Pacer(1000, clock=clock)
+    pacer.reserve()
+    pacer.pause(3)
+    assert pacer.reserve() >= clock.now + 3
+    assert pacer.pauses == 1
+    pacer.pause(1)  # a shorter pause does not shorten the current one
+    assert pacer.paused_until == clock.now + 3
+
+
+def test_chat_limiter_one_per_second_and_twenty_per_minute_in_groups() -> None:
+    clock = Clock()
+    limiter = ChatLimiter(clock=clock)
+    assert limiter.reserve(42, "private") == clock.now
+    assert limiter.reserve(42, "private") == clock.now + 1.0
+    group = [limiter.reserve(-100, "supergroup") for _ in range(21)]
+    assert group[19] == clock.now + 19.0
+    assert group[20] == group[0] + 60.0  # the 21st waits for the first to leave the minute
+    clock.now += 120
+    for chat in range(1, 500):
+        limiter.reserve(chat, "private")
+    assert len(limiter) <= 500  # old entries were dropped
+
+
+def test_defaults_follow_the_rate() -> None:
+    assert default_concurrency(25) == 8
+    assert default_concurrency(1000) == 250
+    assert default_concurrency(100_000) == 256
+    assert 0.01 <= default_tick(1000, 250) <= 0.05
+
+
+# texts ---------------------------------------------------------------------------------------
+
+
+def _row(**fields: object) -> BroadcastRow:
+    values: dict[str, object] = {
+        "id": 7,
+        "kind": "text",
+        "payload": {},
+        "title": "Spring <news> & more",
+        "audience_json": Audience(languages=frozenset({"ko"})).to_json(),
+        "state": "running",
+        "created_by": 9001,
+        "admin_language": "en",
+        "created_at": NOW,
+        "scheduled_at": None,
+        "started_at": NOW,
+        "finished_at": None,
+        "total": 5,
+        "progress_chat_id": 9001,
+        "progress_message_id": 3,
+        "event_id": None,
+        "reminder_offset": None,
+    }
+    values.update(fields)
+    return BroadcastRow(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("language", "total", "expected"),
+    [
+        ("en", 1, "1 of 1 recipient"),
+        ("en", 5, "2 of 5 recipients"),
+        ("ru", 1, "1 из 1 получателя"),
+        ("ru", 3, "2 из 3 получателей"),
+        ("ru", 21, "2 из 21 получателя"),
+        ("ko", 5, "받는 사람 5명 중 2명"),
+    ],
+)
+def test_progress_plurals(language: str, total: int, expected: str) -> None:
+    done = min(2, total)
+    figures = Figures({"sent": done})
+    rendered = texts.progress(
+        translator(language), _row(), figures, total, texts.Speed(rate=25.0, eta=90.0)
+    )
+    assert expected in rendered.text
+    assert "Spring &lt;news&gt; &amp; more" in rendered.text
+    assert rendered.buttons[0][0].callback_data == "bc:stop:7"
+
+
+def test_progress_bar_and_eta_in_each_language() -> None:
+    figures = Figures({"sent": 3, "blocked": 1})
+    en = texts.progress(translator("en"), _row(), figures, 8, texts.Speed(25.0, 120.0)).text
+    assert "▰▰▰▰▰▰▱▱▱▱▱▱ 50%" in en and "25 messages/s" in en and "about 2 minutes more" in en
+    ru = texts.progress(translator("ru"), _row(), figures, 8, texts.Speed(25.0, 120.0)).text
+    assert "25 сообщ./с" in ru and "ещё примерно 2 минуты" in ru
+    ko = texts.progress(translator("ko"), _row(), figures, 8, texts.Speed(25.0, 120.0)).text
+    assert "초당 25건" in ko and "2분" in ko
+
+
+@pytest.mark.parametrize(
+    ("language", "n", "expected"),
+    [
+        ("en", 1, "Recipients: 1 subscriber"),
+        ("en", 1234, "Recipients: 1,234 subscribers"),
+        ("ru", 1, "Получат: 1 подписчик"),
+        ("ru", 2, "Получат: 2 подписчика"),
+        ("ru", 5, "Получат: 5 подписчиков"),
+        ("ko", 5, "받는 사람: 구독자 5명"),
+    ],
+)
+def test_preview_counts(language: str, n: int, expected: str) -> None:
+    rendered = texts.preview(translator(language), _row(state="draft"), {"ko": n})
+    assert expected in rendered.text
+    assert [b.callback_data for b in rendered.buttons[0]] == ["bc:go:7", "bc:no:7"]
+
+
+def test_preview_names_the_audience_and_time() -> None:
+    row = _row(
+        state="draft",
+        audience_json=Audience(
+            languages=frozenset({"ru"}), topics=frozenset({"students"}), include_groups=False
+        ).to_json(),
+    )
+    text = texts.preview(translator("en"), row, {"ru": 3}, when="20 April 2025 at 10:00").text
+    assert "languages: Русский" in text and "topics: students" in text
+    assert "private chats only" in text and "Sending time: 20 April 2025 at 10:00" in text
+
+
+def test_final_report_and_listing() -> None:
+    figures = Figures({"sent": 40, "blocked": 2, "failed": 1, "cancelled": 7})
+    report = texts.final_report(translator("ru"), _row(), figures, cancelled=True)
+    assert "Рассылка остановлена" in report
+    assert "Сообщение получили 40 из 50 получателей." in report
+    assert "Заблокировали бота: 2" in report and "Отменено: 7" in report
+    listing = texts.listing(translator("en"), [(_row(state="done"), figures)], {7: "when"})
+    assert "#7" in listing and "finished" in listing and "50 of 50 recipients" in listing
+    assert texts.listing(translator("ko"), [], {}) == "아직 발송 내역이 없습니다."
+
+
+def test_reminder_title() -> None:
+    row = _row(reminder_offset=3600)
+    assert "Reminder (1 hour before the start)" in texts.title_line(translator("en"), row)
+    assert "Напоминание (1 час до начала)" in texts.title_line(translator("ru"), row)
+
+
+# event payloads ------------------------------------------------------------------------------
+
+
+def test_event_payload_has_every_language() -> None:
+    event = round_table()
+    payload = event_payload(event)
+    assert set(payload["versions"]) == {"en", "ru", "ko"} and payload["default"] == "en"
+    ru = Rendered.from_dict(payload["versions"]["ru"])
+    assert "Стратегическая ситуация в АТР" in ru.text
+    assert "&lt;script&gt;" in Rendered.from_dict(payload["versions"]["en"]).text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "starts in 1 hour"), ("ru", "начнётся через 1 час"), ("ko", "1시간 후 시작")],
+)
+def test_reminder_card(language: str, expected: str) -> None:
+    card = reminder_card(round_table(), translator(language), timedelta(minutes=59, seconds=50))
+    assert card.text.startswith("⏰") and expected in card.text
+    assert len(card.text) <= MessageLimit.MAX_TEXT_LENGTH
+    assert card.buttons  # the card's own buttons (speakers, calendar…)
