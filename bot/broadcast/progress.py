@@ -8,7 +8,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot.broadcast import texts
@@ -76,8 +76,9 @@ class Progress:
             await self._bot().send_message(
                 self.chat_id,
                 texts.final_report(self.t, self.row, figures, cancelled),
-                reply_to_message_id=self.message_id,
-                allow_sending_without_reply=True,
+                reply_parameters=None
+                if self.message_id is None
+                else ReplyParameters(self.message_id, allow_sending_without_reply=True),
             )
         except TelegramError as error:
             log.warning("broadcast %s: final report not sent: %s", self.row.id, error)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -25,6 +26,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.broadcast.kinds import Delivered, Kind, Recipient, data_of
 from storage.broadcasts import FINAL_STATES, BroadcastRow, Figures, OutboxRow, Outcome
@@ -40,7 +42,11 @@ MAX_THROTTLED = 30
 MAX_MIGRATIONS = 2
 
 
-def _seconds(value: float | timedelta) -> float:
+def _retry_after(error: RetryAfter) -> float:
+    """``retry_after`` in seconds, whether PTB gives an int or (opted in) a timedelta."""
+    with warnings.catch_warnings():  # no await inside: safe in the event loop
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -231,7 +237,7 @@ class Runner:
         outbox_id = recipient.outbox_id
         text = f"{type(error).__name__}: {error}"[:500]
         if isinstance(error, RetryAfter):
-            seconds = _seconds(error.retry_after)
+            seconds = _retry_after(error)
             engine.pacer.pause(seconds)
             log.warning("broadcast %s: 429, all sending paused for %s s", self.id, seconds)
             retry_at = now_utc() + timedelta(seconds=seconds)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import CallbackQuery, Message, MessageEntity, Update
@@ -91,7 +91,7 @@ async def _draft(
     audience: Audience,
     title: str,
     preview_payload: tuple[str, dict[str, Any]] | None = None,
-    scheduled: tuple[Any, str] | None = None,
+    scheduled: tuple[datetime, str] | None = None,
 ) -> None:
     """Store the draft, show the preview, ask for confirmation."""
     chat = update.effective_chat

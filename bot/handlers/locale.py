@@ -15,10 +15,6 @@ async def choose_language(update: object, context: ContextTypes.DEFAULT_TYPE) ->
     ``DEFAULT_LANGUAGE``."""
     language: str | None = None
     if isinstance(update, Update):
-        if update.poll_answer is not None or update.poll is not None:
-            # Votes get no reply, and arrive by thousands: a lookup (a database read for
-            # each new voter) would cost more than storing the vote itself.
-            return
         languages = deps(context).languages
         chat = update.effective_chat
         user = update.effective_user
@@ -31,5 +27,18 @@ async def choose_language(update: object, context: ContextTypes.DEFAULT_TYPE) ->
     set_current_language(language or default_language())
 
 
+class LanguageStep(TypeHandler[object, ContextTypes.DEFAULT_TYPE, None]):
+    """Matches every update except votes (``poll_answer``, ``poll``): they get no reply and
+    arrive by thousands, so a lookup (a database read for each new voter) would cost more
+    than storing the vote itself."""
+
+    def check_update(self, update: object) -> bool:
+        if isinstance(update, Update) and (
+            update.poll_answer is not None or update.poll is not None
+        ):
+            return False
+        return super().check_update(update)
+
+
 def register(application: AnyApp) -> None:
-    application.add_handler(TypeHandler(object, choose_language, block=True), group=-1)
+    application.add_handler(LanguageStep(object, choose_language, block=True), group=-1)

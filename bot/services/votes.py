@@ -32,7 +32,7 @@ class VoteBuffer:
     Within a key only the record of the newest update is kept.
     """
 
-    def __init__(self, sink: Sink, *, max_pending: int = 500, max_delay: float = 0.25) -> None:
+    def __init__(self, sink: Sink, *, max_pending: int = 500, max_delay: float = 0.1) -> None:
         self._sink = sink
         self.max_pending = max_pending
         self.max_delay = max_delay
@@ -149,24 +149,13 @@ class VoteIntake:
         voter_is_chat: bool = False,
     ) -> VoteOutcome:
         """A ``poll_answer``: ``voter_id`` is the user, or the chat when an anonymous group
-        admin voted on its behalf (``voter_is_chat``). Empty ``option_ids`` retracts."""
-        try:
-            return await self._answer(
-                telegram_poll_id, voter_id, option_ids, update_id, voter_is_chat=voter_is_chat
-            )
-        finally:
-            self.handled += 1
+        admin voted on its behalf (``voter_is_chat``). Empty ``option_ids`` retracts.
 
-    async def _answer(
-        self,
-        telegram_poll_id: str,
-        voter_id: int,
-        option_ids: Sequence[int],
-        update_id: int,
-        *,
-        voter_is_chat: bool,
-    ) -> VoteOutcome:
-        info = await self._info(telegram_poll_id)
+        The hot path: a dictionary lookup and a buffer append, no database round trip
+        once the instance is cached.
+        """
+        info = self._instances.get(telegram_poll_id) or await self._load(telegram_poll_id)
+        self.handled += 1
         if info is None:
             return VoteOutcome.UNKNOWN_POLL
         if info.closed:
@@ -190,15 +179,8 @@ class VoteIntake:
         Updates for non-anonymous polls are not needed (their per-user answers are stored)
         and are reported as INVALID.
         """
-        try:
-            return await self._counts(telegram_poll_id, counts, voters, update_id)
-        finally:
-            self.handled += 1
-
-    async def _counts(
-        self, telegram_poll_id: str, counts: Sequence[int], voters: int, update_id: int
-    ) -> VoteOutcome:
-        info = await self._info(telegram_poll_id)
+        info = self._instances.get(telegram_poll_id) or await self._load(telegram_poll_id)
+        self.handled += 1
         if info is None:
             return VoteOutcome.UNKNOWN_POLL
         if info.closed:
@@ -224,12 +206,10 @@ class VoteIntake:
     async def close(self) -> None:
         await self.buffer.close()
 
-    async def _info(self, telegram_poll_id: str) -> InstanceInfo | None:
-        info = self._instances.get(telegram_poll_id)
-        if info is None:
-            info = await self.polls.instance_info(telegram_poll_id)
-            if info is not None:
-                self._instances[telegram_poll_id] = info
+    async def _load(self, telegram_poll_id: str) -> InstanceInfo | None:
+        info = await self.polls.instance_info(telegram_poll_id)
+        if info is not None:
+            self._instances[telegram_poll_id] = info
         return info
 
 
