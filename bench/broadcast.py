@@ -126,25 +126,29 @@ async def run_bot(
             db = await Database.open(db_path)
             repo = BroadcastRepository(db)
             engine = BroadcastEngine(repo, SubscriberRepository(db), rate=rate, paid=paid)
-            await engine.start(bot)
-            cpu = time.process_time()
-            started = time.monotonic()
-            broadcast_id = await start_broadcast(
-                engine,
-                kind="text",
-                payload={"text": TEXT},
-                audience=Audience(),
-                created_by=None,
-                title="bench",
-            )
-            figures = await engine.wait_finished(broadcast_id, timeout=recipients / rate * 3 + 60)
-            result["elapsed"] = time.monotonic() - started
-            result["cpu"] = time.process_time() - cpu
-            result["sent"] = figures.get("sent")
-            result["figures"] = figures.counts
-            result["pauses"] = engine.pacer.pauses
-            await engine.stop()
-            await db.close()
+            try:
+                await engine.start(bot)
+                cpu = time.process_time()
+                started = time.monotonic()
+                broadcast_id = await start_broadcast(
+                    engine,
+                    kind="text",
+                    payload={"text": TEXT},
+                    audience=Audience(),
+                    created_by=None,
+                    title="bench",
+                )
+                # generous: a slow transport may not keep up with the rate at all
+                timeout = max(recipients / rate * 3, recipients * 0.05) + 120
+                figures = await engine.wait_finished(broadcast_id, timeout=timeout)
+                result["elapsed"] = time.monotonic() - started
+                result["cpu"] = time.process_time() - cpu
+                result["sent"] = figures.get("sent")
+                result["figures"] = figures.counts
+                result["pauses"] = engine.pacer.pauses
+            finally:
+                await engine.stop()
+                await db.close()  # an open aiosqlite thread would keep the process alive
         await bot.shutdown()
     result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
@@ -216,8 +220,13 @@ def run_phase(phase: Phase, delay: float) -> dict[str, Any]:
         server.stdin.close()
         stats = json.loads(server.stdout.readline())
     finally:
-        if server.poll() is None:
+        if not server.stdin.closed:
+            server.stdin.close()
+        try:
             server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     return {"bot": bot, "server": stats}
 
 
@@ -352,7 +361,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if key.split("-")[0] not in wanted:
             continue
         print(f"running {key} ({phase.recipients} recipients)…", file=sys.stderr, flush=True)
-        results[key] = run_phase(phase, args.delay)
+        try:
+            results[key] = run_phase(phase, args.delay)
+        except (RuntimeError, subprocess.TimeoutExpired) as error:
+            print(f"  {key} failed: {error}", file=sys.stderr, flush=True)
+            continue
         print(f"  {json.dumps(results[key])}", file=sys.stderr, flush=True)
     print_table(report(results))
     return 0
