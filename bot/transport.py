@@ -12,12 +12,24 @@ Errors map like HTTPXRequest's: timeouts â†’ ``TimedOut``, other client errors â
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
 
@@ -143,9 +155,6 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        session = self._session
-        if session is None or session.closed:
-            raise RuntimeError("This AiohttpRequest is not initialized!")
         has_files = bool(request_data and request_data.contains_files)
         timeout = self._timeout(
             read_timeout, write_timeout, connect_timeout, pool_timeout, has_files
@@ -159,6 +168,29 @@ class AiohttpRequest(BaseRequest):
                 # url-encoding every JSON-encoded field as PTB's HTTPXRequest does.
                 kwargs["data"] = json.dumps(request_data.parameters).encode()
                 kwargs["headers"] = _JSON
+        return await self._send(method, url, kwargs)
+
+    async def post_json(self, url: str, parameters: Mapping[str, Any]) -> Any:
+        """One Bot API call with ready-made JSON parameters: its ``result``, or the
+        python-telegram-bot exception ``BaseRequest.post`` would raise for the answer.
+
+        The broadcast hot path builds its parameters once per broadcast and language; this
+        skips PTB's per-parameter objects (a sixth of the CPU of a send).
+        """
+        kwargs: dict[str, Any] = {
+            "timeout": self._timeout(DEFAULT_NONE, DEFAULT_NONE, DEFAULT_NONE, DEFAULT_NONE, False),
+            "data": json.dumps(parameters).encode(),
+            "headers": _JSON,
+        }
+        status, payload = await self._send("POST", url, kwargs)
+        if 200 <= status <= 299:
+            return self.parse_json_payload(payload)["result"]
+        raise api_error(status, payload)
+
+    async def _send(self, method: str, url: str, kwargs: dict[str, Any]) -> tuple[int, bytes]:
+        session = self._session
+        if session is None or session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
         target = self._urls.get(url)
         if target is None:
             target = URL(url)
@@ -170,7 +202,39 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            # the URL holds the bot token: never let it into a message
+            text = str(error).replace(url, "<url>").replace(str(target), "<url>")
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {text}") from error
+
+
+def api_error(status: int, payload: bytes) -> TelegramError:
+    """The exception python-telegram-bot raises for a Bot API error answer (see
+    ``BaseRequest._request_wrapper``): parameters first, then the HTTP status."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Unknown HTTPError"
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return NetworkError(f"{phrase} ({status}). Parsing the server response failed")
+    if not isinstance(data, dict):
+        data = {}
+    description = str(data.get("description") or f"{phrase} ({status})")
+    parameters = data.get("parameters") or {}
+    if parameters.get("migrate_to_chat_id"):
+        return ChatMigrated(int(parameters["migrate_to_chat_id"]))
+    if parameters.get("retry_after"):
+        return RetryAfter(int(parameters["retry_after"]))
+    if status == HTTPStatus.FORBIDDEN:
+        return Forbidden(description)
+    if status in (HTTPStatus.NOT_FOUND, HTTPStatus.UNAUTHORIZED):
+        return InvalidToken(description)
+    if status == HTTPStatus.BAD_REQUEST:
+        return BadRequest(description)
+    if status == HTTPStatus.CONFLICT:
+        return Conflict(description)
+    return NetworkError(description)
 
 
 def _form_data(request_data: RequestData) -> aiohttp.FormData:

@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,10 +18,23 @@ from tests.fakebot import FakeBotApi
 T = TypeVar("T")
 
 
+@dataclass
+class BotProcess:
+    process: asyncio.subprocess.Process
+    log: Path
+    """stdout and stderr go to this file, not to a pipe: a pipe nobody reads would fill up
+    with DEBUG lines and block the bot."""
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
 @asynccontextmanager
-async def bot_process(
-    api: FakeBotApi, workdir: Path, **settings: str
-) -> AsyncIterator[asyncio.subprocess.Process]:
+async def bot_process(api: FakeBotApi, workdir: Path, **settings: str) -> AsyncIterator[BotProcess]:
     """Start ``python -m bot run`` in ``workdir`` (no ``.env`` there) with the fake API,
     a database in ``workdir``, JSON logs at DEBUG and ``settings`` as extra variables.
     The process is killed on the way out if the test left it running."""
@@ -39,41 +53,44 @@ async def bot_process(
         LOG_LEVEL="DEBUG",
     )
     environment.update(settings)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=workdir,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    log = workdir / "eventbot.log"
+    with log.open("wb") as sink:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=workdir,
+            env=environment,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=sink,
+            stderr=sink,
+        )
     try:
-        yield process
+        yield BotProcess(process, log)
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
 
 
-async def terminate(process: asyncio.subprocess.Process, timeout: float = 10.0) -> str:
-    """Send SIGTERM, wait for the exit (at most ``timeout`` s); returns stdout + stderr."""
-    process.send_signal(signal.SIGTERM)
+async def terminate(bot: BotProcess, timeout: float = 10.0) -> str:
+    """Send SIGTERM, wait for the exit (at most ``timeout`` s); returns the bot's output."""
+    bot.process.send_signal(signal.SIGTERM)
     async with asyncio.timeout(timeout):
-        out, err = await process.communicate()
-    return out.decode() + err.decode()
+        await bot.process.wait()
+    return bot.output()
 
 
-async def until(process: asyncio.subprocess.Process, waiting: Awaitable[T]) -> T:
+async def until(bot: BotProcess, waiting: Awaitable[T]) -> T:
     """Await ``waiting``, but fail at once (with the bot's output) if the process exits."""
     task = asyncio.ensure_future(waiting)
-    exited = asyncio.ensure_future(process.wait())
+    exited = asyncio.ensure_future(bot.process.wait())
     await asyncio.wait({task, exited}, return_when=asyncio.FIRST_COMPLETED)
     if task.done():
         exited.cancel()
         return task.result()
     task.cancel()
-    out, err = await process.communicate()
-    output = (out + err).decode()[-3000:]
-    raise AssertionError(f"eventbot run exited early with {process.returncode}:\n{output}")
+    raise AssertionError(
+        f"eventbot run exited early with {bot.returncode}:\n{bot.output()[-3000:]}"
+    )

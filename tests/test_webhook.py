@@ -24,6 +24,7 @@ from tests.fakebot import FakeBotApi, objects
 
 SECRET = "webhook-Secret_42"
 PUBLIC_URL = "https://bot.example.org/telegram/hook"
+CLIENT_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
 
 def _free_port() -> int:
@@ -81,7 +82,7 @@ async def webhook_bot(
             webhook_url=PUBLIC_URL,
             secret_token=SECRET,
         ),
-        aiohttp.ClientSession() as session,
+        aiohttp.ClientSession(timeout=CLIENT_TIMEOUT) as session,
     ):
         url = f"http://127.0.0.1:{port}/{webhook_path(PUBLIC_URL)}"
         yield WebhookBot(fake_api, config, url, session)
@@ -152,7 +153,7 @@ async def test_eventbot_run_serves_the_webhook_and_stops_on_sigterm(
         async with asyncio.timeout(10):
             while await asyncio.to_thread(health_problems, config):
                 await asyncio.sleep(0.05)
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(timeout=CLIENT_TIMEOUT) as session:
             client = WebhookBot(fake_api, config, f"http://127.0.0.1:{port}/telegram/hook", session)
             assert await client.post(client.command(4103, "/addchannel"), "wrong") == 403
             assert await client.post(client.command(ADMIN_ID, "/addchannel"), SECRET) == 200

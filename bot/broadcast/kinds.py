@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 
 from bot.keyboards import markup
 from bot.render.types import Rendered
+from bot.transport import AiohttpRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,11 @@ NO_PREVIEW = json.dumps({"is_disabled": True})
 
 async def send_raw(bot: Bot, params: dict[str, Any]) -> int:
     """``sendMessage`` with ready-made parameters; the new message's id."""
-    result = await bot.do_api_request(SEND_MESSAGE, api_kwargs=params)
+    request = bot.request
+    if isinstance(request, AiohttpRequest):
+        result = await request.post_json(f"{bot.base_url}/sendMessage", params)
+    else:
+        result = await bot.do_api_request(SEND_MESSAGE, api_kwargs=params)
     if not isinstance(result, dict) or "message_id" not in result:
         raise TelegramError(f"unexpected sendMessage result: {result!r}"[:200])
     return int(result["message_id"])

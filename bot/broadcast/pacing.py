@@ -23,8 +23,9 @@ GROUP_PER_MINUTE = 20
 
 
 QUANTUM = 0.01
-"""Sends are released on 10 ms ticks (several at a time at high rates): the event loop then
-wakes 100 times a second rather than once per message, which saves CPU at 1000 msg/s."""
+"""Sends are released on 10 ms ticks (several at a time at high rates), all the sends of a
+tick by one timer: the event loop then wakes 100 times a second rather than once per message
+and keeps a few timers instead of one per waiting send, which saves CPU at 1000 msg/s."""
 
 
 class Pacer:
@@ -45,6 +46,7 @@ class Pacer:
         self._quantum = quantum
         self._next = 0.0
         self._paused_until = 0.0
+        self._ticks: dict[int, asyncio.Event] = {}
         self.pauses = 0
 
     @property
@@ -64,11 +66,25 @@ class Pacer:
             slot = self.reserve()
             now = self._clock()
             if slot > now:
-                tick = math.ceil(slot / self._quantum) * self._quantum
-                await asyncio.sleep(tick - now)
+                await self._tick(math.ceil(slot / self._quantum), now)
                 if self._clock() < self._paused_until:
                     continue  # a 429 came while we waited: take a new turn after the pause
             return
+
+    async def _tick(self, index: int, now: float) -> None:
+        """Wait for tick ``index`` (at ``index * quantum``), sharing one timer per tick."""
+        event = self._ticks.get(index)
+        if event is None:
+            event = asyncio.Event()
+            self._ticks[index] = event
+            delay = max(index * self._quantum - now, 0.0)
+            asyncio.get_running_loop().call_later(delay, self._release, index)
+        await event.wait()
+
+    def _release(self, index: int) -> None:
+        event = self._ticks.pop(index, None)
+        if event is not None:
+            event.set()
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends before ``seconds`` from now, and no catch-up burst

@@ -198,7 +198,9 @@ class Runner:
         for _ in range(MAX_MIGRATIONS + 1):
             if self.cancelled:
                 return Outcome(recipient.outbox_id, "cancelled")
-            await engine.chats.wait(recipient.chat_id, recipient.chat_type)
+            at = engine.chats.reserve(recipient.chat_id, recipient.chat_type)
+            if at > time.monotonic():  # this chat (or group) had a message very recently
+                await asyncio.sleep(at - time.monotonic())
             await engine.pacer.acquire()
             if self.cancelled:
                 return Outcome(recipient.outbox_id, "cancelled")
