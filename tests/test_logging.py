@@ -65,11 +65,11 @@ async def test_token_never_logged_at_debug(log_output: io.StringIO, bot: BotHarn
 
 
 async def test_transport_logs_are_redacted(log_output: io.StringIO, bot: BotHarness) -> None:
-    """httpx logs each request URL (with the token) at INFO; the filter must catch it."""
+    """httpx (getUpdates) logs each request URL, token included, at INFO; the filter catches it."""
     logging.getLogger("httpx").setLevel(logging.DEBUG)
     logging.getLogger("httpcore").setLevel(logging.DEBUG)
     await _exercise(bot)
     text = log_output.getvalue()
-    assert f"/bot{REDACTED}/sendMessage" in text
+    assert f"/bot{REDACTED}/getUpdates" in text
     assert TOKEN not in text
     assert SECRET not in text

@@ -42,9 +42,9 @@ def default_concurrency(rate: float) -> int:
 
 def default_tick(rate: float, concurrency: int) -> float:
     """How long the sender gathers outcomes before writing them (and claiming more): an
-    eighth of the time its slots last at full rate, within 10…50 ms. Fewer, larger
+    fifth of the time its slots last at full rate, within 10…50 ms. Fewer, larger
     transactions; the duplicate bound does not depend on it."""
-    return min(0.05, max(0.01, concurrency / rate / 8))
+    return min(0.05, max(0.01, concurrency / rate / 5))
 
 
 class BroadcastEngine:
