@@ -184,7 +184,7 @@ class Runner:
             outcome = Outcome(row.id, state, error=None)
         except Exception as error:  # a bug in a deliver function: record it, go on
             log.exception("broadcast %s: delivering to %s failed", self.id, row.chat_id)
-            outcome = Outcome(row.id, "failed", error=f"{type(error).__name__}: {error}"[:500])
+            outcome = Outcome(row.id, "failed", error=self._describe(error))
         self._waiting.discard(task)
         self._outcomes.append(outcome)
         self._wake.set()
@@ -237,7 +237,7 @@ class Runner:
         counts this row's attempts that were not answered 429."""
         engine = self.engine
         outbox_id = recipient.outbox_id
-        text = f"{type(error).__name__}: {error}"[:500]
+        text = self._describe(error)
         if isinstance(error, RetryAfter):
             seconds = _retry_after(error)
             engine.pacer.pause(seconds)
@@ -258,6 +258,14 @@ class Runner:
         if isinstance(error, TelegramError):
             return Outcome(outbox_id, "failed", error=text)
         raise error
+
+    def _describe(self, error: Exception) -> str:
+        """The error as stored in the outbox: short, and never with the bot token."""
+        text = f"{type(error).__name__}: {error}"
+        bot = self.engine.bot
+        if bot is not None and bot.token:
+            text = text.replace(bot.token, "<redacted>")
+        return text[:500]
 
     # after delivery -----------------------------------------------------------------------
 

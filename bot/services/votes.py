@@ -104,21 +104,28 @@ class VoteBuffer:
         if self.pending >= self.max_pending:
             self._start_flush()
         elif self._timer is None:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(self.max_delay, self._start_flush)
+            self._timer = asyncio.get_running_loop().call_later(self.max_delay, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._start_flush()
 
     def _start_flush(self) -> None:
+        """Start a background flush, unless one runs (it goes on while enough is pending)."""
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._background_flush())
 
     async def _background_flush(self) -> None:
-        try:
-            await self.flush()
-        except Exception:
-            log.exception("could not store %d pending votes; will retry", self.pending)
+        while True:
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("could not store %d pending votes; will retry", self.pending)
+                break
+            if self.pending < self.max_pending:
+                break
         if self.pending and self._timer is None:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(self.max_delay, self._start_flush)
+            self._timer = asyncio.get_running_loop().call_later(self.max_delay, self._on_timer)
 
 
 class VoteOutcome(enum.Enum):
