@@ -93,6 +93,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         for text in problems_texts(t, source, error.problems):
             await message.reply_text(text)
         return
+    app_deps.broadcaster.wake_scheduler(events_changed=True)
     for item in imported:
         log.info("event %s imported from a document (new: %s)", item.event.id, item.created)
         await message.reply_text(imported_text(t, item))
