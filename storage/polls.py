@@ -87,6 +87,8 @@ class PollStatus:
 
 
 def options_mask(option_ids: Sequence[int]) -> int:
+    if len(option_ids) == 1:
+        return 1 << option_ids[0]
     mask = 0
     for option in option_ids:
         mask |= 1 << option

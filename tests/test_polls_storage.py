@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from storage.db import Database
 from storage.events import EventRepository
 from storage.models import Localized, PollDef
 from storage.polls import CountsRecord, PollInstance, PollRepository, VoteRecord
+from tests.poll_helpers import until
 
 GROUP = -1001
 PRIVATE = 501
@@ -160,3 +162,34 @@ async def test_failed_flush_keeps_votes(db: Database) -> None:
     buffer.add_vote(VoteRecord("x", 1, 4, 2))  # newer than the one kept
     await buffer.flush()
     assert calls == [1, 1] and buffer.pending == 0
+
+
+async def test_votes_arriving_during_a_flush_are_written_without_more_traffic() -> None:
+    release = asyncio.Event()
+    written: list[int] = []
+
+    async def slow_sink(votes: Sequence[VoteRecord], counts: Sequence[CountsRecord]) -> None:
+        if not written:
+            await release.wait()
+        written.append(len(votes))
+
+    buffer = VoteBuffer(slow_sink, max_pending=1000, max_delay=0.01)
+    buffer.add_vote(VoteRecord("x", 1, 1, 1))
+
+    async def flushing() -> bool:
+        return buffer.pending == 0
+
+    await until(flushing, 5, "the first flush to start")
+    buffer.add_vote(VoteRecord("x", 2, 1, 2))  # its timer fires while the flush waits
+
+    async def timer_fired() -> bool:
+        return buffer._timer is None
+
+    await until(timer_fired, 5, "the second vote's timer")
+    release.set()
+
+    async def all_written() -> bool:
+        return buffer.stored == 2
+
+    await until(all_written, 5, "the vote that came during the flush")
+    assert written == [1, 1]

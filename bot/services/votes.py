@@ -229,6 +229,8 @@ def _own_instance(info: InstanceInfo, voter_id: int, *, voter_is_chat: bool) -> 
 
 
 def _valid_choice(info: InstanceInfo, option_ids: Sequence[int]) -> bool:
+    if len(option_ids) == 1:  # by far the most common answer
+        return 0 <= option_ids[0] < info.option_count
     if len(set(option_ids)) != len(option_ids):
         return False
     if len(option_ids) > 1 and not info.multiple_answers:
