@@ -53,7 +53,9 @@ def make_config(tmp_path: Path, fake_api: FakeBotApi) -> Callable[..., Config]:
 
 
 @pytest.fixture
-async def bot(fake_api: FakeBotApi, make_config: Callable[..., Config]) -> AsyncIterator[BotHarness]:
+async def bot(
+    fake_api: FakeBotApi, make_config: Callable[..., Config]
+) -> AsyncIterator[BotHarness]:
     """The bot running with long polling against the fake Bot API."""
     config = make_config()
     application = build_application(config)

@@ -70,7 +70,9 @@ def test_catalog_complete(language: str) -> None:
             if not isinstance(message.string, tuple):
                 problems.append(f"not a plural entry: {msgid!r}")
             elif len(strings) != catalog.num_plurals:
-                problems.append(f"{len(strings)} plural forms, need {catalog.num_plurals}: {msgid!r}")
+                problems.append(
+                    f"{len(strings)} plural forms, need {catalog.num_plurals}: {msgid!r}"
+                )
         if not all(strings):
             problems.append(f"untranslated: {msgid!r}")
     assert not problems, "\n".join(problems)

@@ -68,11 +68,11 @@ async def test_poll_to_hundreds_of_chats_adds_up(
         # forged or impossible votes (Telegram's held counts do not change): another user
         # through a private chat's poll, an unknown poll, an option that does not exist
         answer = objects.poll_answer
-        user = api.user_data(PRIVATE[1])
+        intruder = api.user_data(PRIVATE[1])
         forged = [
-            answer(instance_of[PRIVATE[0]], [0], ["x"], voter=user),
-            answer("999", [0], ["x"], voter=user),
-            answer(instance_of[PRIVATE[1]], [7], ["x"], voter=user),
+            answer(instance_of[PRIVATE[0]], [0], ["x"], voter=intruder),
+            answer("999", [0], ["x"], voter=intruder),
+            answer(instance_of[PRIVATE[1]], [7], ["x"], voter=intruder),
         ]
         for update in forged:
             api.inject_update({"poll_answer": update})

@@ -14,7 +14,7 @@ from storage.events import EventRepository, PollIdTakenError
 from storage.models import Event, Localized, Person, PollDef, Speaker
 
 
-def L(**values: str) -> Localized[str]:  # noqa: N802 - reads like a literal
+def L(**values: str) -> Localized[str]:
     return Localized(values, "en")
 
 

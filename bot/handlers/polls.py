@@ -80,7 +80,8 @@ async def results_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     user = update.effective_user
     status = await app.polls.status(poll.id)
-    if poll.hide_results and not status.closed and not app.config.is_admin(user.id if user else None):
+    admin = app.config.is_admin(user.id if user else None)
+    if poll.hide_results and not status.closed and not admin:
         await message.reply_text(render_hidden(poll, t).text)
         return
     results = await app.polls.results(poll)
