@@ -91,6 +91,8 @@ def register_kinds(application: AnyApp, definitions: PollDefinitions) -> None:
         poll = await definitions.get(app, str(payload["poll_id"]))
         if await app.polls.has_instance(poll.id, recipient.chat_id):
             return Delivered(None)  # sent before a restart, or by an earlier /startpoll
+        if (await app.polls.status(poll.id)).closed:
+            return Delivered(None)  # closed while this broadcast was still going
         language = recipient.language
         message = await bot.send_poll(
             recipient.chat_id,
