@@ -34,6 +34,7 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("rate", N_("Ask subscribers to rate an event")),
     ("stats", N_("Subscriber statistics")),
     ("addchannel", N_("Connect a channel")),
+    ("removechannel", N_("Disconnect a channel")),
 )
 
 
