@@ -13,6 +13,7 @@ from bot.handlers.replies import NEW_MESSAGES, edit, send, send_text
 from bot.handlers.rights import ensure_chat_manager
 from bot.i18n import tr
 from bot.render.types import Button, Rendered
+from storage.privacy import forget_chat
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,12 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         return
     app = deps(context)
-    await app.subscribers.forget(chat.id)
+    user = update.effective_user
+    # Votes wait in a write buffer: flush it so none is written back after the deletion.
+    await app.votes.flush()
+    await forget_chat(
+        app.db, chat.id, user.id if user is not None and user.id == chat.id else None
+    )
     app.languages.forget(chat.id)
     log.info("chat %s forgotten", chat.id)
     await edit(

@@ -1,0 +1,25 @@
+"""``/forget``: delete what is stored about a chat (and, for a private chat, its user)."""
+
+from __future__ import annotations
+
+from storage.db import Database
+
+
+async def forget_chat(db: Database, chat_id: int, user_id: int | None) -> None:
+    """In one transaction: the subscription (topics go by cascade); with ``user_id`` also the
+    user's poll votes and event ratings; and messages still waiting for this chat in a
+    broadcast outbox are cancelled, so nothing more is sent there.
+
+    A group's ``/forget`` passes no ``user_id``: the admin asked to forget the group, not
+    their own votes.
+    """
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,))
+        if user_id is not None:
+            await conn.execute("DELETE FROM poll_votes WHERE voter_id = ?", (user_id,))
+            await conn.execute("DELETE FROM event_ratings WHERE user_id = ?", (user_id,))
+        await conn.execute(
+            "UPDATE broadcast_outbox SET state = 'cancelled' WHERE chat_id = ?"
+            " AND state = 'pending'",
+            (chat_id,),
+        )
