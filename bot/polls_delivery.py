@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from telegram import Bot, InputPollOption, Message
+from telegram.constants import ParseMode
 
 from bot.broadcast import Delivered, Recipient, register_kind
 from bot.deps import AnyApp, Deps, app_deps
@@ -23,6 +24,7 @@ from bot.services.polls import PollResults
 from storage.models import PollDef
 from storage.polls import PollInstance
 
+HTML = ParseMode.HTML
 KIND_POLL = "poll"
 KIND_STOP = "poll_stop"
 KIND_RESULTS = "poll_results"
@@ -72,12 +74,14 @@ class Charts:
                 if file_id is None:
                     png = await asyncio.to_thread(render_chart, results)
                     sent = await bot.send_photo(
-                        chat_id, png, caption=caption, allow_paid_broadcast=paid
+                        chat_id, png, caption=caption, parse_mode=HTML, allow_paid_broadcast=paid
                     )
                     if sent.photo:
                         self._file_ids[key] = sent.photo[-1].file_id
                     return sent
-        return await bot.send_photo(chat_id, file_id, caption=caption, allow_paid_broadcast=paid)
+        return await bot.send_photo(
+            chat_id, file_id, caption=caption, parse_mode=HTML, allow_paid_broadcast=paid
+        )
 
 
 def register_kinds(application: AnyApp, definitions: PollDefinitions) -> None:
@@ -145,7 +149,10 @@ def register_kinds(application: AnyApp, definitions: PollDefinitions) -> None:
         caption = results_caption(poll, results, t)
         if caption is None:
             sent = await bot.send_message(
-                recipient.chat_id, results_text(poll, results, t), allow_paid_broadcast=paid
+                recipient.chat_id,
+                results_text(poll, results, t),
+                parse_mode=HTML,
+                allow_paid_broadcast=paid,
             )
             return Delivered(sent.message_id, sent)
         sent = await charts.send(bot, recipient.chat_id, poll.id, results, caption, paid)

@@ -11,6 +11,7 @@ stores what happened to them once sent. Two sources of counts exist per instance
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -187,17 +188,19 @@ class PollRepository:
         voted_at = to_db(now_utc())
         async with self.db.transaction() as conn:
             if votes:
-                await conn.executemany(
+                # One statement over a JSON array rather than executemany: the database
+                # thread then holds the GIL once per batch instead of once per row, and the
+                # event loop (taking the next updates) is not slowed down by the writes.
+                await conn.execute(
                     "INSERT INTO poll_votes (telegram_poll_id, voter_id, options_mask,"
-                    " update_id, voted_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS"
-                    " (SELECT 1 FROM poll_instances WHERE telegram_poll_id = ?1)"
+                    " update_id, voted_at) SELECT v.value ->> 0, v.value ->> 1,"
+                    " v.value ->> 2, v.value ->> 3, ? FROM json_each(?) AS v WHERE EXISTS"
+                    " (SELECT 1 FROM poll_instances i WHERE i.telegram_poll_id = v.value ->> 0)"
                     " ON CONFLICT (telegram_poll_id, voter_id) DO UPDATE SET"
                     " options_mask = excluded.options_mask, update_id = excluded.update_id,"
-                    " voted_at = excluded.voted_at WHERE excluded.update_id > poll_votes.update_id",
-                    [
-                        (v.telegram_poll_id, v.voter_id, v.options_mask, v.update_id, voted_at)
-                        for v in votes
-                    ],
+                    " voted_at = excluded.voted_at"
+                    " WHERE excluded.update_id > poll_votes.update_id",
+                    (voted_at, json.dumps(votes)),  # NamedTuples encode as arrays
                 )
             for record in counts:
                 cursor = await conn.execute(

@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.constants import ChatType
+from telegram.constants import ChatType, ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks
@@ -78,6 +78,7 @@ async def deliver_rating_prompt(
     sent = await bot.send_message(
         recipient.chat_id,
         rendered.text,
+        parse_mode=ParseMode.HTML,
         reply_markup=markup(rendered),
         allow_paid_broadcast=recipient.paid or None,
     )
