@@ -72,10 +72,15 @@ def update_fields(update: Update) -> dict[str, Any]:
 
 
 async def log_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not isinstance(update, Update) or not log.isEnabledFor(logging.INFO):
+    """One line per update at INFO; votes (``poll``/``poll_answer``) at DEBUG, since they
+    come by the thousand and a line each would cost more than storing the vote."""
+    if not isinstance(update, Update):
+        return
+    level = logging.DEBUG if update.poll_answer or update.poll else logging.INFO
+    if not log.isEnabledFor(level):
         return
     fields = update_fields(update)
-    log.info("update %s", fields["ev_kind"], extra=fields)
+    log.log(level, "update %s", fields["ev_kind"], extra=fields)
 
 
 def register(application: AnyApp) -> None:
