@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from telegram import Update
+from telegram.ext import Updater
 
 from bot.config import Config
 from bot.deps import DEPS_KEY, AnyApp, app_deps, build_deps
@@ -54,23 +55,13 @@ async def running(application: AnyApp, *, poll_timeout: int = 1) -> AsyncIterato
 
     Used by the tests, which need the bot and the fake Bot API in one loop.
     """
-    await application.initialize()
-    await startup(application)
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-    )
-    await application.start()
-    try:
+    async with _serving(
+        application,
+        lambda updater: updater.start_polling(
+            poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        ),
+    ):
         yield application
-    finally:
-        if application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-        await stop_work(application)
-        await application.shutdown()
-        await shutdown(application)
 
 
 @asynccontextmanager
@@ -84,17 +75,29 @@ async def running_webhook(
     secret_token: str | None,
 ) -> AsyncIterator[AnyApp]:
     """Like :func:`running`, with python-telegram-bot's webhook server, as ``run_webhook``."""
+    async with _serving(
+        application,
+        lambda updater: updater.start_webhook(
+            listen=listen,
+            port=port,
+            url_path=url_path,
+            webhook_url=webhook_url,
+            secret_token=secret_token,
+            allowed_updates=Update.ALL_TYPES,
+        ),
+    ):
+        yield application
+
+
+@asynccontextmanager
+async def _serving(
+    application: AnyApp, start_updater: Callable[[Updater], Awaitable[object]]
+) -> AsyncIterator[AnyApp]:
+    """Start and stop in ``run_polling``/``run_webhook``'s order, around any updater mode."""
     await application.initialize()
     await startup(application)
     assert application.updater is not None
-    await application.updater.start_webhook(
-        listen=listen,
-        port=port,
-        url_path=url_path,
-        webhook_url=webhook_url,
-        secret_token=secret_token,
-        allowed_updates=Update.ALL_TYPES,
-    )
+    await start_updater(application.updater)
     await application.start()
     try:
         yield application
