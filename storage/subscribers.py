@@ -87,12 +87,6 @@ class SubscriberRepository:
             )
         return cursor.rowcount == 1
 
-    async def forget(self, chat_id: int) -> bool:
-        """Delete everything stored about a chat (its topics go by cascade)."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,))
-        return cursor.rowcount == 1
-
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
         """A group became a supergroup: move the subscription to the new chat id."""
         async with self.db.transaction() as conn:
