@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, Defaults
 
+from bot.broadcast.budget import SendBudget
 from bot.config import Config
 from bot.deps import AnyApp
 from bot.handlers import (
@@ -19,6 +20,7 @@ from bot.handlers import (
     errors,
     events,
     fallback,
+    flood,
     inline,
     locale,
     membership,
@@ -44,6 +46,8 @@ def build_application(config: Config) -> AnyApp:
         # Every call but getUpdates on aiohttp: a quarter of httpx's CPU per request, which
         # broadcasts at 1000 msg/s need (bench/broadcast.py). Long polling stays on httpx.
         .request(AiohttpRequest(connection_pool_size=256))
+        # One send budget for every message the bot sends, replies first (bot/broadcast).
+        .rate_limiter(SendBudget(config.send_rate, paid=config.paid_broadcast))
         .concurrent_updates(True)
         .post_init(startup)
         .post_stop(stop_work)
@@ -56,8 +60,10 @@ def build_application(config: Config) -> AnyApp:
 
 
 def register_handlers(application: AnyApp) -> None:
-    # Group -2: one log line per update (ids and command only, no text).
+    # Group -3: one log line per update (ids and command only, no text).
     trace.register(application)
+    # Group -2: a chat sending faster than a person reads is ignored for a moment.
+    flood.register(application)
     # Group -1: pick the language of every update before anything else runs.
     locale.register(application)
     # Group 0, most specific first. Feature modules register their commands, buttons and

@@ -11,6 +11,8 @@ SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "ru", "ko")
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_SEND_RATE = 25.0
+"""Below Telegram's ~30 messages/s for a bot (``FloodLimit.MESSAGES_PER_SECOND``)."""
 
 
 class ConfigError(Exception):
@@ -27,7 +29,8 @@ class Config:
     default_language: str = "en"
     log_level: str = "INFO"
     log_format: str = "text"
-    broadcast_rate: float = 25.0
+    send_rate: float = DEFAULT_SEND_RATE
+    """Messages per second for the whole bot: replies and broadcasts draw from it."""
     paid_broadcast: bool = False
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
@@ -80,6 +83,15 @@ def _positive_float(name: str, raw: str) -> float:
     if not value > 0:
         raise ConfigError(f"{name}: must be greater than 0, got {raw!r}")
     return value
+
+
+def _send_rate(env: Mapping[str, str]) -> float:
+    """``SEND_RATE``, or its older name ``BROADCAST_RATE`` (``SEND_RATE`` wins)."""
+    for name in ("SEND_RATE", "BROADCAST_RATE"):
+        raw = env.get(name, "").strip()
+        if raw:
+            return _positive_float(name, raw)
+    return DEFAULT_SEND_RATE
 
 
 def _flag(name: str, raw: str) -> bool:
@@ -162,7 +174,7 @@ def load_config(
         default_language=language,
         log_level=level,
         log_format=log_format,
-        broadcast_rate=_positive_float("BROADCAST_RATE", env.get("BROADCAST_RATE", "25") or "25"),
+        send_rate=_send_rate(env),
         paid_broadcast=_flag("PAID_BROADCAST", env.get("PAID_BROADCAST", "0")),
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,

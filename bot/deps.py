@@ -7,8 +7,10 @@ from typing import Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext
 
+from bot.broadcast.budget import SendBudget
 from bot.broadcast.engine import BroadcastEngine
 from bot.config import Config
+from bot.services.flood import FloodGuard
 from bot.services.languages import LanguagePreferences
 from bot.services.polls import PollService
 from bot.services.votes import VoteIntake
@@ -37,9 +39,12 @@ class Deps:
     """Validates poll votes and writes them in batches (flushed in ``runtime.shutdown``)."""
     polls: PollService
     ratings: RatingRepository
+    flood: FloodGuard
+    """How fast each chat may ask (bot/handlers/flood.py)."""
 
 
-def build_deps(config: Config, db: Database) -> Deps:
+def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -> Deps:
+    """``budget``: the application's rate limiter, which broadcasts share with replies."""
     subscribers = SubscriberRepository(db)
     events = EventRepository(db)
     broadcasts = BroadcastRepository(db)
@@ -56,12 +61,14 @@ def build_deps(config: Config, db: Database) -> Deps:
             broadcasts,
             subscribers,
             events,
-            rate=config.broadcast_rate,
+            rate=config.send_rate,
             paid=config.paid_broadcast,
+            budget=budget,
         ),
         votes=votes,
         polls=PollService(events, poll_repo, votes),
         ratings=RatingRepository(db),
+        flood=FloodGuard(),
     )
 
 

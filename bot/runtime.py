@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from telegram import Update
 from telegram.ext import Updater
 
+from bot.broadcast.budget import SendBudget
 from bot.config import Config
 from bot.deps import DEPS_KEY, AnyApp, app_deps, build_deps
 from bot.handlers import poll_lifecycle
@@ -25,7 +26,10 @@ async def startup(application: AnyApp) -> None:
     assert isinstance(config, Config)
     set_default_language(config.default_language)
     db = await Database.open(config.database_path)
-    application.bot_data[DEPS_KEY] = build_deps(config, db)
+    budget = application.bot.rate_limiter
+    application.bot_data[DEPS_KEY] = build_deps(
+        config, db, budget if isinstance(budget, SendBudget) else None
+    )
     log.info("database ready at %s", config.database_path)
     await set_command_menus(application.bot, config)
     # Resume running broadcasts, start the scheduler (reminders, /schedule).

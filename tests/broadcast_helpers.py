@@ -23,7 +23,7 @@ async def fast_bot(
     api: FakeBotApi, make_config: Callable[..., Config], **overrides: Any
 ) -> AsyncIterator[BotHarness]:
     """The real application at ``BROADCAST_RATE=500`` with quick retries and progress."""
-    config = make_config(**{"broadcast_rate": FAST_RATE, **overrides})
+    config = make_config(**{"send_rate": FAST_RATE, **overrides})
     application = build_application(config)
     async with running(application):
         engine = app_deps(application).broadcaster

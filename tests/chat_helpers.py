@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from bot.services.flood import FloodGuard
 from tests.fakebot import FakeBotApi, Request
 
 
@@ -64,3 +66,11 @@ def edits(api: FakeBotApi, chat_id: int, msg_id: int) -> list[Request]:
         for r in api.calls("editMessageText", chat_id, ok=True)
         if r.params.get("message_id") == msg_id
     ]
+
+
+async def calm(guard: FloodGuard, chat_id: int, timeout: float = 5.0) -> None:
+    """Wait until the bot takes messages from ``chat_id`` again, as a person typing at a
+    human pace would (the flood guard drops a fourth message within a second)."""
+    async with asyncio.timeout(timeout):
+        while not guard.ready(chat_id):
+            await asyncio.sleep(0.05)

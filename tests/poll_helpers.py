@@ -32,7 +32,7 @@ async def poll_bot(
     api: FakeBotApi, make_config: Callable[..., Config], **overrides: Any
 ) -> AsyncIterator[BotHarness]:
     """The bot, broadcasting fast (hundreds of chats in a test)."""
-    config = make_config(broadcast_rate=1000.0, **overrides)
+    config = make_config(send_rate=1000.0, **overrides)
     application = build_application(config)
     async with running(application):
         yield BotHarness(api=api, app=application, config=config)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.config import Config
 from tests.broadcast_helpers import add_subscribers, copies, fast_bot, sends_to
-from tests.chat_helpers import callback_data, message_id, press, say
+from tests.chat_helpers import callback_data, calm, message_id, press, say
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.fakebot import FakeBotApi, Request
 from tests.sample_events import round_table
@@ -147,6 +147,7 @@ async def test_non_admins_are_refused_and_nothing_happens(
             "/cancel_broadcast 1",
             "/schedule riac +1h",
         ):
+            await calm(bot.deps.flood, 5)  # typed at a person's pace
             reply = await say(api, 5, command, contains=REFUSAL, user_id=5)
             assert reply.params["text"] == REFUSAL
         assert await _drafts(bot) == []
@@ -251,7 +252,7 @@ async def test_stop_button_on_the_progress_message(
     fake_api: FakeBotApi, make_config: Callable[..., Config]
 ) -> None:
     api = fake_api
-    async with fast_bot(api, make_config, broadcast_rate=40.0) as bot:
+    async with fast_bot(api, make_config, send_rate=40.0) as bot:
         await add_subscribers(bot.deps.db, range(1, 201))
         confirm = await _confirmation(api, "/broadcast slow news")
         await press(api, ADMIN_ID, message_id(confirm), _button(confirm, "go"), user_id=ADMIN_ID)

@@ -148,7 +148,7 @@ async def test_cancel_stops_the_rest(
     fake_api: FakeBotApi, make_config: Callable[..., Config]
 ) -> None:
     api = fake_api
-    async with fast_bot(api, make_config, broadcast_rate=60.0) as bot:
+    async with fast_bot(api, make_config, send_rate=60.0) as bot:
         chats = await add_subscribers(bot.deps.db, range(1, 201))
         engine = bot.deps.broadcaster
         broadcast_id = await start_broadcast(
@@ -289,7 +289,7 @@ async def test_interactive_replies_while_a_broadcast_runs(
     fake_api: FakeBotApi, make_config: Callable[..., Config]
 ) -> None:
     api = fake_api
-    async with fast_bot(api, make_config, broadcast_rate=50.0) as bot:
+    async with fast_bot(api, make_config, send_rate=50.0) as bot:
         await add_subscribers(bot.deps.db, range(1, 301))
         engine = bot.deps.broadcaster
         broadcast_id = await start_broadcast(

@@ -3,7 +3,6 @@ event payloads."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from telegram.constants import MessageLimit
 from bot.broadcast import texts
 from bot.broadcast.engine import default_concurrency, default_tick
 from bot.broadcast.event_kind import event_payload, reminder_card
-from bot.broadcast.pacing import ChatLimiter, Pacer
+from bot.broadcast.pacing import ChatLimiter
 from bot.broadcast.parsing import (
     FilterError,
     parse_filters,
@@ -96,28 +95,6 @@ def test_utf16_offsets_count_emoji_twice() -> None:
 
 
 # pacing --------------------------------------------------------------------------------------
-
-
-def test_pacer_spaces_turns_and_limits_catch_up() -> None:
-    clock = Clock()
-    pacer = Pacer(100, burst=5, clock=clock)
-    turns = [pacer.reserve() for _ in range(10)]
-    gaps = [round(b - a, 6) for a, b in itertools.pairwise(turns)]
-    assert gaps == [0.01] * 9
-    clock.now += 10.0  # idle for a long time: at most `burst` turns are "owed"
-    catch_up = [pacer.reserve() for _ in range(10)]
-    assert sum(1 for t in catch_up if t < clock.now) == 5
-
-
-def test_pacer_pause_moves_every_turn_after_it() -> None:
-    clock = Clock()
-    pacer = Pacer(1000, clock=clock)
-    pacer.reserve()
-    pacer.pause(3)
-    assert pacer.reserve() >= clock.now + 3
-    assert pacer.pauses == 1
-    pacer.pause(1)  # a shorter pause does not shorten the current one
-    assert pacer.paused_until == clock.now + 3
 
 
 def test_chat_limiter_one_per_second_and_twenty_per_minute_in_groups() -> None:

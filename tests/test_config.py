@@ -33,6 +33,7 @@ def config(tmp_path: Path, **env: str) -> object:
         ({"BOT_API_FILE_URL": "localhost/file/bot"}, "BOT_API_FILE_URL"),
         ({"BROADCAST_RATE": "fast"}, "BROADCAST_RATE"),
         ({"BROADCAST_RATE": "0"}, "BROADCAST_RATE"),
+        ({"SEND_RATE": "-3"}, "SEND_RATE"),
         ({"PAID_BROADCAST": "maybe"}, "PAID_BROADCAST"),
         ({"WEBHOOK_URL": "example.org/hook", "WEBHOOK_SECRET": "s"}, "WEBHOOK_URL"),
         ({"WEBHOOK_URL": "https://example.org/hook"}, "WEBHOOK_SECRET"),
@@ -125,3 +126,13 @@ def test_run_with_invalid_value_exits_2_naming_it(tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert "DEFAULT_LANGUAGE" in lines[0]
     assert TOKEN not in result.stderr
+
+
+def test_send_rate_and_its_older_name(tmp_path: Path) -> None:
+    def rate(**env: str) -> float:
+        return load_config({"BOT_TOKEN": TOKEN, **env}, dotenv=tmp_path / ".env").send_rate
+
+    assert rate() == 25.0
+    assert rate(BROADCAST_RATE="40") == 40.0
+    assert rate(SEND_RATE="12.5") == 12.5
+    assert rate(SEND_RATE="12", BROADCAST_RATE="40") == 12.0

@@ -274,6 +274,10 @@ async def test_channel_is_a_broadcast_target_until_removed(bot: BotHarness) -> N
     await bot.deps.events.save(event)
     await _announce(bot, event.id)
     await api.wait_until(lambda: bool(api.sent_messages(CHANNEL)), timeout=10)
+    # the final report comes when the broadcast is over: before the next command's reply
+    await api.wait_until(
+        lambda: any("Broadcast finished" in t for t in api.sent_texts(ADMIN_ID)), timeout=10
+    )
 
     reply = await say(api, ADMIN_ID, "/removechannel @events_channel")
     assert "disconnected" in reply.params["text"]

@@ -11,7 +11,7 @@ from bot.handlers.poll_lifecycle import CLOSE_JOB
 from storage.clock import now_utc
 from storage.db import Database
 from storage.events import EventRepository
-from tests.chat_helpers import callback_data, message_id, press, say
+from tests.chat_helpers import callback_data, calm, message_id, press, say
 from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeBotApi, objects
 from tests.poll_helpers import (
@@ -136,6 +136,7 @@ async def test_only_admins_start_close_publish_or_create(
             "/poll Q? | A | B",
             "/rate riac-kf-2021",
         ):
+            await calm(bot.deps.flood, USER)  # typed at a person's pace
             await say(api, USER, command, contains=REFUSAL)
         assert api.stats.count("sendPoll") == 0
         assert api.stats.count("stopPoll") == 0
@@ -143,6 +144,7 @@ async def test_only_admins_start_close_publish_or_create(
         status = await bot.deps.polls.status(poll.id)
         assert status.started_at is None and status.closed_at is None
         # hidden results: not for readers until closed; the admin sees them
+        await calm(bot.deps.flood, USER)
         await say(api, USER, "/results us-goals", contains="shown when the poll closes")
         await say(api, ADMIN_ID, "/results us-goals", contains="Results so far:")
         await say(
@@ -150,6 +152,7 @@ async def test_only_admins_start_close_publish_or_create(
         )
         await say(api, ADMIN_ID, "/startpoll nope", contains="There is no poll with this id.")
         await say(api, ADMIN_ID, "/startpoll us-goals colour=red", contains="colour=red")
+        await calm(bot.deps.flood, USER)
         await say(api, USER, "/results nope", contains="There is no poll with this id.")
 
 

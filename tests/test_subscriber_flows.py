@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.chat_helpers import callback_data, edits, labels, message_id, press, say
+from tests.chat_helpers import callback_data, calm, edits, labels, message_id, press, say
 from tests.conftest import ADMIN_ID, BotHarness
 
 USER = 1001
@@ -103,6 +103,7 @@ async def test_stop_then_start_resumes(bot: BotHarness) -> None:
     again = await say(api, USER, "/stop")
     assert "구독 중이 아닙니다" in again.params["text"]
 
+    await calm(bot.deps.flood, USER)
     back = await say(api, USER, "/start", language_code="en")
     assert "다시 오신 것을 환영합니다!" in back.params["text"]
     subscriber = await bot.deps.subscribers.get(USER)
@@ -119,11 +120,13 @@ async def test_forget_deletes_after_confirmation(bot: BotHarness) -> None:
     assert "Ничего не удалено" in edits(api, USER, message_id(question))[-1].params["text"]
     assert await bot.deps.subscribers.get(USER) is not None
 
+    await calm(bot.deps.flood, USER)
     question = await say(api, USER, "/forget", contains="Удалить всё")
     await press(api, USER, message_id(question), "fgt:yes")
     assert "удалено" in edits(api, USER, message_id(question))[-1].params["text"]
     assert await bot.deps.subscribers.get(USER) is None
     # The cached language went too: Telegram's language_code counts again.
+    await calm(bot.deps.flood, USER)
     reply = await say(api, USER, "/help", language_code="en")
     assert "Subscribe to event announcements" in reply.params["text"]
 

@@ -1,7 +1,8 @@
 """The broadcast engine: starts, resumes, schedules, paces and cancels broadcasts.
 
-One engine per application (``deps.broadcaster``). All running broadcasts share its pacer
-(one global rate, 429 pauses everyone), its per-chat limiter and its ``concurrency`` slots.
+One engine per application (``deps.broadcaster``). All running broadcasts share the bot's
+send budget (one global pacer, in which replies go first; a 429 pauses everyone), its per-chat
+limiter and the engine's ``concurrency`` slots.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from telegram import Bot
 
+from bot.broadcast.budget import SendBudget
 from bot.broadcast.event_kind import EVENT_KIND, prepare_event
 from bot.broadcast.kinds import get_kind
 from bot.broadcast.pacing import ChatLimiter, Pacer
@@ -29,8 +31,6 @@ from storage.subscribers import SubscriberRepository
 
 log = logging.getLogger(__name__)
 
-PAID_MAX_RATE = 1000.0
-"""Telegram's ceiling for paid broadcasts (``allow_paid_broadcast``), messages/s."""
 UPCOMING_EVENTS_SYNCED = 500
 
 
@@ -62,20 +62,21 @@ class BroadcastEngine:
         progress_interval: float = 3.0,
         tick: float | None = None,
         reminder_sync_interval: float = 60.0,
+        budget: SendBudget | None = None,
     ) -> None:
         self.repo = repo
         self.subscribers = subscribers
         self.events = events
-        self.paid = paid
-        self.rate = min(rate, PAID_MAX_RATE) if paid else rate
+        self.budget = budget if budget is not None else SendBudget(rate, paid=paid)
+        """The bot's send budget (the application's rate limiter): shared with replies."""
+        self.paid = self.budget.paid
+        self.rate = self.budget.rate
         self.concurrency = concurrency or default_concurrency(self.rate)
         self.retry_base = retry_base
         self.max_network_attempts = max_network_attempts
         self.progress_interval = progress_interval
         self.tick = tick if tick is not None else default_tick(self.rate, self.concurrency)
         self.reminder_sync_interval = reminder_sync_interval
-        self.pacer = Pacer(self.rate, burst=max(1.0, self.rate * 0.05))
-        self.chats = ChatLimiter()
         self.bot: Bot | None = None
         self._free = self.concurrency
         self._runners: dict[int, Runner] = {}
@@ -86,6 +87,15 @@ class BroadcastEngine:
         self._resync = False
         self.scheduler_passes = 0
         """Turns of the scheduler loop (tests wait on it)."""
+
+    @property
+    def pacer(self) -> Pacer:
+        """The pacer broadcast sends take their turns from."""
+        return self.budget.pacer_for(self.paid)
+
+    @property
+    def chats(self) -> ChatLimiter:
+        return self.budget.chats
 
     # lifecycle -----------------------------------------------------------------------------
 

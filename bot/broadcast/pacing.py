@@ -1,12 +1,19 @@
-"""Our own flood control for broadcasts.
+"""Our own flood control: one budget of sends for the whole bot.
 
 python-telegram-bot's ``AIORateLimiter`` is not used: it releases its 429 pause early
-(upstream issue #5338) and knows no per-chat limit. Here:
+(upstream issue #5338), knows no per-chat limit and no priorities. Here:
 
-- :class:`Pacer` spaces every send ``1/rate`` apart for the whole bot (one timer per send,
-  no thundering herd), lets a lagging sender catch up by at most ``burst`` messages, and on a
-  429 pauses everyone until ``retry_after`` has passed;
-- :class:`ChatLimiter` keeps one chat at 1 message/s and one group (or channel) at 20/min.
+- :class:`Pacer` releases sends for the whole bot, interactive replies before broadcast
+  messages, spaced evenly at the rate in force. However sends bunch up on the way, no
+  window of ``1 + guard`` seconds holds more than the configured rate (so the server never
+  counts more than that in a sliding second if the jitter stays within ``guard``), and a
+  sender that lagged gets no catch-up burst. A 429 pauses everyone for ``retry_after`` and
+  lowers the rate (multiplicative decrease, from what actually reached the server in the
+  second before the refused send); the rate then creeps back up (additive increase), slowly
+  near the level that was refused, so a bot configured above the real limit settles just
+  below it.
+- :class:`ChatLimiter` keeps one chat at 1 message/s (after an optional short burst) and one
+  group (or channel) at 20/min.
 """
 
 from __future__ import annotations
@@ -16,92 +23,216 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from enum import IntEnum
+
+from telegram.constants import FloodLimit
 
 GROUP_TYPES = frozenset({"group", "supergroup", "channel"})
 PER_CHAT_INTERVAL = 1.0
-GROUP_PER_MINUTE = 20
+GROUP_PER_MINUTE = int(FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP)
+
+QUANTUM = 0.01
+"""Waiting sends are released by one timer at most every 10 ms (at 1000 msg/s, ten at a
+time; at 25 msg/s, one per timer): the event loop wakes at most 100 times a second for
+pacing rather than once per message. The spacing itself is exact."""
+
+GUARD = 0.03
+"""The sliding window the pacer enforces is this much longer than a second: arrivals at the
+server may bunch up by as much (scheduling, the network) and still never exceed the
+configured rate in any sliding second. It also sets the initial rate: ``rate / (1 +
+GUARD)``, about 97 % of the configured one."""
+
+DECREASE = 0.95
+"""After a 429 the rate becomes this share of the rate that the server actually took."""
+SLOW_INCREASE = 0.002
+"""Per second, near a level that was refused: +0.2 % of that level (0.95 → 1.0 in 25 s)."""
+FAST_INCREASE = 0.05
+"""Per second, below the known-good level or with no level known: +5 % of the rate."""
+UNEXPLAINED_DECREASE = 0.75
+"""A 429 while sending far below the rate (a per-chat limit, or a limit that changed):
+the rate in force is cut by this factor, and no level is remembered."""
 
 
-QUANTUM = 0.05
-"""Sends are released on 50 ms ticks, all the sends of a tick by one timer (at 1000 msg/s,
-50 at a time; at 25 msg/s, one or two): the event loop then wakes 20 times a second for
-pacing rather than once per message, which saves a fifth of the CPU per message at 1000/s.
-The average rate is unchanged, and a burst stays within the ``burst`` allowance."""
+class Priority(IntEnum):
+    INTERACTIVE = 0
+    BROADCAST = 1
 
 
 class Pacer:
+    """The bot-wide send pacer (one per tier: free, and paid broadcasting)."""
+
     def __init__(
         self,
         rate: float,
         *,
-        burst: float = 5.0,
+        guard: float = GUARD,
         quantum: float = QUANTUM,
+        min_rate: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
-        self.rate = rate
-        self._interval = 1.0 / rate
-        self._slack = max(burst, 1.0) * self._interval
+        self.ceiling = rate
+        """The configured rate: never more than this many sends in any ``window``."""
+        self.window = 1.0 + guard
+        self.min_rate = min(min_rate, rate)
         self._clock = clock
         self._quantum = quantum
+        self._limit = max(1, math.floor(rate))
+        self._granted: deque[float] = deque(maxlen=self._limit)
+        self._history: deque[float] = deque(maxlen=2 * self._limit)
+        """The last two seconds' worth of turns, to tell what a 429 was about."""
+        self._top = rate / self.window
+        self._rate = self._top
+        self._knee: float | None = None
+        self._grown_at = clock()
         self._next = 0.0
         self._paused_until = 0.0
-        self._ticks: dict[int, asyncio.Event] = {}
+        self._cut_at = -math.inf
+        self._queues: tuple[deque[asyncio.Future[float]], ...] = (deque(), deque())
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf
         self.pauses = 0
+        """429 pauses so far."""
+        self.cuts = 0
+        """Rate decreases so far."""
+
+    # what is in force ----------------------------------------------------------------------
+
+    @property
+    def rate(self) -> float:
+        """The rate in force now (msg/s): at most ``ceiling / window``."""
+        self._grow(self._clock())
+        return self._rate
 
     @property
     def paused_until(self) -> float:
         return self._paused_until
 
-    def reserve(self) -> float:
-        """Take the next turn; the clock time at which it comes (now or later)."""
+    @property
+    def waiting(self) -> int:
+        return sum(len(queue) for queue in self._queues)
+
+    # taking turns --------------------------------------------------------------------------
+
+    async def acquire(self, priority: Priority = Priority.BROADCAST) -> float:
+        """Wait for this send's turn; the clock time it was given (to pass to :meth:`pause`
+        if the send is answered 429). Interactive sends go before any waiting broadcast."""
         now = self._clock()
-        slot = max(self._next, now - self._slack, self._paused_until)
-        self._next = slot + self._interval
-        return slot
+        if not self.waiting and self.free_at() <= now:
+            self.take(now)
+            return now
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._queues[priority].append(future)
+        self._arm(now)
+        return await future
 
-    async def acquire(self) -> None:
-        """Wait for this send's turn (also after any 429 pause that starts meanwhile)."""
-        while True:
-            slot = self.reserve()
-            now = self._clock()
-            if slot > now:
-                await self._tick(math.ceil(slot / self._quantum), now)
-                if self._clock() < self._paused_until:
-                    continue  # a 429 came while we waited: take a new turn after the pause
+    def free_at(self) -> float:
+        """When the next send may go: its even spacing, the pause, and the sliding window."""
+        at = max(self._next, self._paused_until)
+        if len(self._granted) == self._limit:
+            at = max(at, self._granted[0] + self.window)
+        return at
+
+    def take(self, now: float) -> None:
+        self._grow(now)
+        self._granted.append(now)
+        self._history.append(now)
+        # From the later of the schedule and now (minus one timer's lag): a sender that was
+        # idle or late gets no burst to catch up.
+        self._next = max(self._next, now - self._quantum) + 1.0 / self._rate
+
+    def _release(self) -> None:
+        self._timer = None
+        self._timer_at = math.inf
+        now = self._clock()
+        for queue in self._queues:
+            while queue:
+                if queue[0].done():  # cancelled while waiting
+                    queue.popleft()
+                    continue
+                if self.free_at() > now:
+                    self._arm(now)
+                    return
+                self.take(now)
+                queue.popleft().set_result(now)
+
+    def _arm(self, now: float) -> None:
+        """Make sure the timer fires when the next waiting send may go (not earlier than a
+        quantum after the last release)."""
+        if not self.waiting:
             return
+        at = max(self.free_at(), now + (self._quantum if self._timer is None else 0.0))
+        if self._timer is not None:
+            if self._timer_at <= at:
+                return
+            self._timer.cancel()
+        self._timer_at = at
+        self._timer = asyncio.get_running_loop().call_later(max(at - now, 0.0), self._release)
 
-    async def _tick(self, index: int, now: float) -> None:
-        """Wait for tick ``index`` (at ``index * quantum``), sharing one timer per tick."""
-        event = self._ticks.get(index)
-        if event is None:
-            event = asyncio.Event()
-            self._ticks[index] = event
-            delay = max(index * self._quantum - now, 0.0)
-            asyncio.get_running_loop().call_later(delay, self._release, index)
-        await event.wait()
+    # 429s and the rate ---------------------------------------------------------------------
 
-    def _release(self, index: int) -> None:
-        event = self._ticks.pop(index, None)
-        if event is not None:
-            event.set()
-
-    def pause(self, seconds: float) -> None:
-        """Telegram said 429: nobody sends before ``seconds`` from now, and no catch-up burst
-        after the pause."""
-        until = self._clock() + max(seconds, 0.0)
+    def pause(self, seconds: float, sent_at: float | None = None) -> None:
+        """Telegram said 429 to a send given its turn at ``sent_at``: nobody sends before
+        ``seconds`` from now, and the rate goes down (once per episode: the sends that were
+        already on their way when it was cut do not cut it again)."""
+        now = self._clock()
+        until = now + max(seconds, 0.0)
         if until > self._paused_until:
             self._paused_until = until
             self.pauses += 1
         self._next = max(self._next, self._paused_until)
+        if sent_at is None or sent_at > self._cut_at:
+            self._cut(now, sent_at if sent_at is not None else now)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+            self._timer_at = math.inf
+        self._arm(now)
+
+    def _cut(self, now: float, sent_at: float) -> None:
+        self._grow(now)
+        taken = sum(1 for at in self._history if sent_at - 1.0 < at < sent_at)
+        if taken >= self._rate * 0.5:
+            self._knee = max(float(taken), self.min_rate)
+            self._rate = max(self.min_rate, min(self._rate, DECREASE * self._knee))
+        else:
+            self._knee = None
+            self._rate = max(self.min_rate, self._rate * UNEXPLAINED_DECREASE)
+        self._cut_at = now
+        self._grown_at = max(now, self._paused_until)
+        self.cuts += 1
+
+    def _grow(self, now: float) -> None:
+        """Additive increase since the last look: fast up to the known-good level, slowly
+        around the level that was refused, fast again once well past it."""
+        if self._rate >= self._top:
+            self._grown_at = now
+            return
+        elapsed = now - self._grown_at
+        if elapsed <= 0.0:
+            return
+        self._grown_at = now
+        knee = self._knee
+        if knee is not None and self._rate > knee * 1.1:
+            self._knee = knee = None
+        if knee is None or self._rate < DECREASE * knee:
+            step = FAST_INCREASE * self._rate * elapsed
+            if knee is not None:
+                step = min(step, DECREASE * knee - self._rate + SLOW_INCREASE * knee * elapsed)
+        else:
+            step = SLOW_INCREASE * knee * elapsed
+        self._rate = min(self._top, self._rate + step)
 
 
 class ChatLimiter:
     """Reservations per chat: the time each chat (and each group) may next be written to.
 
-    Only the last second of chats is kept (the dict is pruned in insertion order, which is
-    time order), so a broadcast to 100,000 chats holds about ``rate`` entries.
+    A chat gets one message per ``per_chat_interval`` after a burst of at most ``burst``
+    (given per call: broadcasts ask 1, replies to a person a few); a group at most
+    ``group_per_minute`` in any minute. Only chats written to in the last seconds are kept
+    (the dict is pruned in insertion order, which is roughly time order), so a broadcast to
+    100,000 chats holds about ``rate`` entries.
     """
 
     def __init__(
@@ -114,15 +245,16 @@ class ChatLimiter:
         self._interval = per_chat_interval
         self._group_limit = group_per_minute
         self._clock = clock
-        self._next: dict[int, float] = {}
-        self._groups: dict[int, deque[float]] = {}
+        self._next: dict[int | str, float] = {}
+        self._groups: dict[int | str, deque[float]] = {}
 
-    def reserve(self, chat_id: int, chat_type: str) -> float:
+    def reserve(self, chat_id: int | str, chat_type: str, burst: int = 1) -> float:
         """The monotonic time at which this chat may get its next message (now or later);
         the slot is taken."""
         now = self._clock()
         self._prune(now)
-        at = max(now, self._next.pop(chat_id, now))
+        due = self._next.pop(chat_id, now)  # when the chat's "bucket" is empty again
+        at = max(now, due - (burst - 1) * self._interval)
         if chat_type in GROUP_TYPES:
             window = self._groups.setdefault(chat_id, deque())
             while window and window[0] <= at - 60.0:
@@ -130,11 +262,11 @@ class ChatLimiter:
             if len(window) >= self._group_limit:
                 at = max(at, window[len(window) - self._group_limit] + 60.0)
             window.append(at)
-        self._next[chat_id] = at + self._interval
+        self._next[chat_id] = max(due, at) + self._interval
         return at
 
-    async def wait(self, chat_id: int, chat_type: str) -> None:
-        at = self.reserve(chat_id, chat_type)
+    async def wait(self, chat_id: int | str, chat_type: str, burst: int = 1) -> None:
+        at = self.reserve(chat_id, chat_type, burst)
         delay = at - self._clock()
         if delay > 0:
             await asyncio.sleep(delay)

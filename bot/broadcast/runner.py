@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -26,9 +25,10 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBDeprecationWarning
 
+from bot.broadcast.budget import PACED, retry_after_seconds
 from bot.broadcast.kinds import Delivered, Kind, Recipient, data_of
+from bot.broadcast.pacing import Priority
 from storage.broadcasts import FINAL_STATES, BroadcastRow, Figures, OutboxRow, Outcome
 from storage.clock import now_utc
 
@@ -40,14 +40,6 @@ log = logging.getLogger(__name__)
 MAX_THROTTLED = 30
 """429 answers one row may get before it is failed (each one paused all sending)."""
 MAX_MIGRATIONS = 2
-
-
-def _retry_after(error: RetryAfter) -> float:
-    """``retry_after`` in seconds, whether PTB gives an int or (opted in) a timedelta."""
-    with warnings.catch_warnings():  # no await inside: safe in the event loop
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class Runner:
@@ -166,6 +158,7 @@ class Runner:
     async def _send(self, row: OutboxRow) -> None:
         task = asyncio.current_task()
         assert task is not None
+        PACED.set(True)  # this task's sends take their turns here, not in the rate limiter
         recipient = Recipient(
             outbox_id=row.id,
             broadcast_id=self.id,
@@ -201,7 +194,7 @@ class Runner:
             at = engine.chats.reserve(recipient.chat_id, recipient.chat_type)
             if at > time.monotonic():  # this chat (or group) had a message very recently
                 await asyncio.sleep(at - time.monotonic())
-            await engine.pacer.acquire()
+            sent_at = await engine.pacer.acquire(Priority.BROADCAST)
             if self.cancelled:
                 return Outcome(recipient.outbox_id, "cancelled")
             self._waiting.discard(task)  # from here on the request is made: not cancellable
@@ -219,7 +212,8 @@ class Runner:
                 self._waiting.add(task)
                 continue
             except Exception as error:
-                return await self._failure(recipient, recipient.attempts - throttled, error)
+                tries = recipient.attempts - throttled
+                return await self._failure(recipient, tries, error, sent_at)
             self._delivered.append((recipient, delivered))
             return Outcome(recipient.outbox_id, "sent", message_id=delivered.message_id)
         return Outcome(recipient.outbox_id, "failed", error="chat migrated too many times")
@@ -232,15 +226,18 @@ class Runner:
         log.info("broadcast %s: chat %s migrated to %s", self.id, recipient.chat_id, new_chat_id)
         return replace(recipient, chat_id=new_chat_id, chat_type="supergroup")
 
-    async def _failure(self, recipient: Recipient, tries: int, error: Exception) -> Outcome:
+    async def _failure(
+        self, recipient: Recipient, tries: int, error: Exception, sent_at: float
+    ) -> Outcome:
         """Classify a failed request: retry later, blocked, or failed for good. ``tries``
-        counts this row's attempts that were not answered 429."""
+        counts this row's attempts that were not answered 429; ``sent_at`` is when the
+        pacer gave the request its turn."""
         engine = self.engine
         outbox_id = recipient.outbox_id
         text = self._describe(error)
         if isinstance(error, RetryAfter):
-            seconds = _retry_after(error)
-            engine.pacer.pause(seconds)
+            seconds = retry_after_seconds(error)
+            engine.pacer.pause(seconds, sent_at)
             log.warning("broadcast %s: 429, all sending paused for %s s", self.id, seconds)
             retry_at = now_utc() + timedelta(seconds=seconds)
             return Outcome(outbox_id, "pending", error=text, retry_at=retry_at, throttled=True)

@@ -1,4 +1,4 @@
-"""Group -2: one log line per incoming update, before anything else runs.
+"""Group -3: one log line per incoming update, before anything else runs.
 
 The line carries structured fields (``update_id``, ``chat_id``, ``user_id``, ``kind`` and, for
 commands, ``command``; ``LOG_FORMAT=json`` makes them JSON keys). It never holds message
@@ -84,4 +84,4 @@ async def log_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 def register(application: AnyApp) -> None:
-    application.add_handler(TypeHandler(object, log_update, block=True), group=-2)
+    application.add_handler(TypeHandler(object, log_update, block=True), group=-3)

@@ -7,7 +7,7 @@ import random
 import time
 from collections.abc import Iterable
 
-from tests.fakebot.faults import RateLimiter, ScriptedFailure
+from tests.fakebot.faults import RateLimiter, ScriptedFailure, StrictRateLimiter
 from tests.fakebot.names import canonical
 from tests.fakebot.state import BotState
 
@@ -102,15 +102,35 @@ class FaultControls(BotState):
         paid_per_second: float | None = 1000.0,
         burst: float | None = None,
         methods: Iterable[str] | None = None,
+        strict: bool = False,
+        escalate: bool = False,
     ) -> None:
-        """Server-side flood control over the sending methods (token buckets holding one
-        second's worth, or ``burst``): requests above the rate answer 429 with
-        ``retry_after`` (None: the seconds until a token is free, rounded up).
-        ``allow_paid_broadcast`` sends use ``paid_per_second`` instead of ``per_second``.
-        All rates None turns the limiter off."""
+        """Server-side flood control over the sending methods: requests above the rate answer
+        429 with ``retry_after``. ``allow_paid_broadcast`` sends use ``paid_per_second``
+        instead of ``per_second``. All rates None turns the limiter off.
+
+        By default token buckets holding one second's worth (or ``burst``); ``retry_after``
+        None answers the seconds until a token is free. ``strict=True``: sliding windows with
+        a flood window after each violation (:class:`StrictRateLimiter`; ``escalate``
+        doubles ``retry_after`` on repeated violations), which forgive no burst."""
         if per_second is None and per_chat_per_second is None and per_group_per_minute is None:
             self.faults.limiter = None
             return
+        if strict:
+            if burst is not None:
+                raise ValueError("a strict limiter has no burst allowance")
+            self.faults.limiter = StrictRateLimiter(
+                per_second,
+                retry_after=retry_after if retry_after is not None else 1,
+                per_chat_per_second=per_chat_per_second,
+                per_group_per_minute=per_group_per_minute,
+                paid_per_second=paid_per_second,
+                escalate=escalate,
+                methods=methods,
+            )
+            return
+        if escalate:
+            raise ValueError("escalate needs strict=True")
         self.faults.limiter = RateLimiter(
             per_second,
             now=time.monotonic(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import deque
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -97,12 +98,15 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """Telegram-like flood control over the sending methods.
+    """Telegram-like flood control over the sending methods, with token buckets.
 
     One global bucket (``per_second``; ``paid_per_second`` for ``allow_paid_broadcast``
     sends), and optionally one bucket per chat (``per_chat_per_second``) and one per group
     (``per_group_per_minute``, for negative chat ids). A request is allowed only if every
     bucket it draws from has a token; a refused request takes no token.
+
+    A bucket forgives a burst after a quiet spell (it refills while nothing is sent):
+    :class:`StrictRateLimiter` does not.
     """
 
     def __init__(
@@ -176,6 +180,128 @@ class RateLimiter:
         return None
 
 
+class SlidingWindow:
+    """At most ``limit`` accepted sends in any ``span`` seconds, and a flood window after a
+    violation: every send inside it is refused too (it does not count as accepted)."""
+
+    __slots__ = ("flood_until", "limit", "penalty", "sent", "span", "violated_at")
+
+    def __init__(self, limit: int, span: float) -> None:
+        self.limit = limit
+        self.span = span
+        self.sent: deque[float] = deque()
+        self.flood_until = 0.0
+        self.violated_at = -math.inf
+        self.penalty = 0.0
+
+    def blocked(self, now: float) -> float | None:
+        """Seconds of flood window left if a send now is refused (None: it may go)."""
+        if now < self.flood_until:
+            return self.flood_until - now
+        sent = self.sent
+        while sent and sent[0] <= now - self.span:
+            sent.popleft()
+        return 0.0 if len(sent) >= self.limit else None
+
+    def punish(self, now: float, base: float, escalate: bool, reset: float) -> float:
+        """Open the flood window of a new violation; its length. With ``escalate``, a
+        violation within ``reset`` s of the last flood window doubles the window."""
+        if escalate and self.penalty and now - self.flood_until < reset:
+            self.penalty = min(self.penalty * 2, 3600.0)
+        else:
+            self.penalty = base
+        self.flood_until = now + self.penalty
+        self.violated_at = now
+        return self.penalty
+
+    def idle(self, now: float) -> bool:
+        return now >= self.flood_until and (not self.sent or self.sent[-1] <= now - self.span)
+
+
+class StrictRateLimiter:
+    """Flood control as strict as Telegram's may be: sliding windows, not buckets.
+
+    The global limit (``per_second``; ``paid_per_second`` for ``allow_paid_broadcast``
+    sends) counts accepted sends in any sliding second, per chat in any sliding second,
+    per group (negative chat ids) in any sliding minute. The first send over a limit is
+    answered ``429 retry_after`` and opens a flood window of that length on that limit: every
+    send it covers is refused as well, answered with the time left (at least 1 s). With
+    ``escalate``, a violation soon after the previous flood window doubles ``retry_after``
+    (Telegram's grows with repeated violations). Nothing is forgiven for having been quiet:
+    a burst after a pause is counted like any other.
+    """
+
+    def __init__(
+        self,
+        per_second: float | None,
+        *,
+        retry_after: int = 1,
+        per_chat_per_second: float | None = None,
+        per_group_per_minute: float | None = None,
+        paid_per_second: float | None = 1000.0,
+        escalate: bool = False,
+        escalate_reset: float = 10.0,
+        methods: Iterable[str] | None = None,
+    ) -> None:
+        self.retry_after = max(1, retry_after)
+        self.escalate = escalate
+        self.escalate_reset = escalate_reset
+        self.methods: Collection[str] = (
+            RATE_LIMITED if methods is None else frozenset(canonical(m) for m in methods)
+        )
+        self.global_window = SlidingWindow(int(per_second), 1.0) if per_second else None
+        self.paid_window = SlidingWindow(int(paid_per_second), 1.0) if paid_per_second else None
+        self.per_chat = int(per_chat_per_second) if per_chat_per_second else None
+        self.per_group = int(per_group_per_minute) if per_group_per_minute else None
+        self.chat_windows: dict[ChatKey, SlidingWindow] = {}
+        self.group_windows: dict[ChatKey, SlidingWindow] = {}
+        self.violations = 0
+        """Sends that opened a flood window (the others refused were inside one)."""
+        self._next_prune = 4096
+
+    def _window(
+        self, table: dict[ChatKey, SlidingWindow], key: ChatKey, limit: int, span: float,
+        now: float,
+    ) -> SlidingWindow:
+        window = table.get(key)
+        if window is None:
+            if len(table) >= self._next_prune:
+                for old in [k for k, w in table.items() if w.idle(now)]:
+                    del table[old]
+                self._next_prune = max(4096, 2 * len(table))
+            window = table[key] = SlidingWindow(limit, span)
+        return window
+
+    def check(
+        self, method: str, chat_id: ChatKey | None, paid: bool, now: float
+    ) -> ApiError | None:
+        """Count one send, or return the 429 to answer."""
+        if method not in self.methods:
+            return None
+        windows: list[SlidingWindow] = []
+        main = self.paid_window if paid and self.paid_window else self.global_window
+        if main is not None:
+            windows.append(main)
+        if chat_id is not None and self.per_chat:
+            windows.append(self._window(self.chat_windows, chat_id, self.per_chat, 1.0, now))
+        if isinstance(chat_id, int) and chat_id < 0 and self.per_group:
+            windows.append(
+                self._window(self.group_windows, chat_id, self.per_group, 60.0, now)
+            )
+        for window in windows:
+            left = window.blocked(now)
+            if left is None:
+                continue
+            if left > 0.0:  # inside a flood window
+                return too_many_requests(max(1, math.ceil(left)))
+            self.violations += 1
+            seconds = window.punish(now, self.retry_after, self.escalate, self.escalate_reset)
+            return too_many_requests(max(1, math.ceil(seconds)))
+        for window in windows:
+            window.sent.append(now)
+        return None
+
+
 class Faults:
     """All configured failures, checked in this order for each request: scripted failures,
     the rate limiter, migrated chats, blocked chats, random errors."""
@@ -184,7 +310,7 @@ class Faults:
         self.scripted: list[ScriptedFailure] = []
         self.blocked: dict[ChatKey, str | None] = {}
         self.migrated: dict[ChatKey, int] = {}
-        self.limiter: RateLimiter | None = None
+        self.limiter: RateLimiter | StrictRateLimiter | None = None
         self.random_probability = 0.0
         self.random_statuses: tuple[int, ...] = (500, 502)
         self.random_methods: Collection[str] = MESSAGE_CREATING
