@@ -11,7 +11,6 @@ from telegram.constants import MessageLimit
 from bot.broadcast import texts
 from bot.broadcast.engine import default_concurrency, default_tick
 from bot.broadcast.event_kind import event_payload, reminder_card
-from bot.broadcast.pacing import ChatLimiter
 from bot.broadcast.parsing import (
     FilterError,
     parse_filters,
@@ -95,20 +94,6 @@ def test_utf16_offsets_count_emoji_twice() -> None:
 
 
 # pacing --------------------------------------------------------------------------------------
-
-
-def test_chat_limiter_one_per_second_and_twenty_per_minute_in_groups() -> None:
-    clock = Clock()
-    limiter = ChatLimiter(clock=clock)
-    assert limiter.reserve(42, "private") == clock.now
-    assert limiter.reserve(42, "private") == clock.now + 1.0
-    group = [limiter.reserve(-100, "supergroup") for _ in range(21)]
-    assert group[19] == clock.now + 19.0
-    assert group[20] == group[0] + 60.0  # the 21st waits for the first to leave the minute
-    clock.now += 120
-    for chat in range(1, 500):
-        limiter.reserve(chat, "private")
-    assert len(limiter) <= 500  # old entries were dropped
 
 
 def test_defaults_follow_the_rate() -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import pytest
+
 from bot.broadcast.budget import chat_type_of, counted
 from bot.broadcast.pacing import ChatLimiter, Pacer, Priority
 
@@ -155,10 +157,11 @@ def test_chat_limiter_one_per_second_and_twenty_per_minute_in_groups() -> None:
     clock = Clock()
     limiter = ChatLimiter(clock=clock)
     assert limiter.reserve(42, "private") == clock.now
-    assert limiter.reserve(42, "private") == clock.now + 1.0
+    assert limiter.reserve(42, "private") == clock.now + 1.03  # a second, and a margin
     group = [limiter.reserve(-100, "supergroup") for _ in range(21)]
-    assert group[19] == clock.now + 19.0
-    assert group[20] == group[0] + 60.0  # the 21st waits for the first to leave the minute
+    assert group[19] == pytest.approx(clock.now + 19 * 1.03)
+    # the 21st waits for the first to leave the minute (and the margin)
+    assert group[20] == pytest.approx(group[0] + 60 * 1.03)
     clock.now += 120
     for chat in range(1, 500):
         limiter.reserve(chat, "private")
@@ -170,9 +173,9 @@ def test_chat_limiter_allows_a_short_burst_of_replies() -> None:
     limiter = ChatLimiter(clock=clock)
     slots = [limiter.reserve(7, "private", burst=3) for _ in range(5)]
     assert slots[:3] == [clock.now] * 3
-    assert slots[3:] == [clock.now + 1.0, clock.now + 2.0]
+    assert slots[3:] == pytest.approx([clock.now + 1.03, clock.now + 2.06])
     # a broadcast message (no burst) waits until the chat is calm again
-    assert limiter.reserve(7, "private") == clock.now + 5.0
+    assert limiter.reserve(7, "private") == pytest.approx(clock.now + 5 * 1.03)
 
 
 def test_what_counts_against_the_budget() -> None:

@@ -13,7 +13,7 @@ python-telegram-bot's ``AIORateLimiter`` is not used: it releases its 429 pause 
   near the level that was refused, so a bot configured above the real limit settles just
   below it.
 - :class:`ChatLimiter` keeps one chat at 1 message/s (after an optional short burst) and one
-  group (or channel) at 20/min.
+  group (or channel) at 20/min, with the same margin.
 """
 
 from __future__ import annotations
@@ -242,7 +242,9 @@ class ChatLimiter:
         group_per_minute: int = GROUP_PER_MINUTE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._interval = per_chat_interval
+        # with the same margin as the pacer's window: arrivals bunch up on the way
+        self._interval = per_chat_interval * (1.0 + GUARD)
+        self._group_span = 60.0 * (1.0 + GUARD)
         self._group_limit = group_per_minute
         self._clock = clock
         self._next: dict[int | str, float] = {}
@@ -257,10 +259,10 @@ class ChatLimiter:
         at = max(now, due - (burst - 1) * self._interval)
         if chat_type in GROUP_TYPES:
             window = self._groups.setdefault(chat_id, deque())
-            while window and window[0] <= at - 60.0:
+            while window and window[0] <= at - self._group_span:
                 window.popleft()
             if len(window) >= self._group_limit:
-                at = max(at, window[len(window) - self._group_limit] + 60.0)
+                at = max(at, window[len(window) - self._group_limit] + self._group_span)
             window.append(at)
         self._next[chat_id] = max(due, at) + self._interval
         return at
