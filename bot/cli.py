@@ -13,6 +13,7 @@ from telegram import Update
 
 from bot.config import Config, ConfigError, load_config
 from bot.logging_setup import setup_logging
+from storage.location import DatabasePathError
 
 EXIT_CONFIG = 2
 
@@ -108,6 +109,15 @@ def cmd_maintenance(command: str, path: str | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _command(args)
+    except DatabasePathError as error:
+        # load_config foresees the usual bad DATABASE_PATH; this is what opening it found.
+        print(f"eventbot: configuration error: DATABASE_PATH: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "run":
         return cmd_run()
     if args.command == "import":

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storage.location import path_problem
+
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "ru", "ko")
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
@@ -144,7 +146,11 @@ def load_config(
     if log_format not in ("text", "json"):
         raise ConfigError(f"LOG_FORMAT: {log_format!r} is not 'text' or 'json'")
 
-    db_raw = env.get("DATABASE_PATH", "").strip() or "eventbot.sqlite3"
+    database_path = Path(env.get("DATABASE_PATH", "").strip() or "eventbot.sqlite3")
+    # Checked here, without writing anything, so that every command refuses a bad path alike.
+    database_problem = path_problem(database_path)
+    if database_problem is not None:
+        raise ConfigError(f"DATABASE_PATH: {database_problem}")
     webhook_url = env.get("WEBHOOK_URL", "").strip() or None
     webhook_secret = env.get("WEBHOOK_SECRET", "").strip() or None
     if webhook_url is not None:
@@ -166,7 +172,7 @@ def load_config(
     return Config(
         token=token,
         admin_ids=_admin_ids(env.get("ADMIN_IDS", "")),
-        database_path=Path(db_raw),
+        database_path=database_path,
         api_url=_url("BOT_API_URL", env.get("BOT_API_URL", "").strip() or DEFAULT_API_URL),
         file_url=_url(
             "BOT_API_FILE_URL", env.get("BOT_API_FILE_URL", "").strip() or DEFAULT_FILE_URL

@@ -1,4 +1,4 @@
-"""Translations: gettext catalogs from ``locales/`` plus Babel's CLDR formatting.
+"""Translations: gettext catalogs (package ``bot.locales``) plus Babel's CLDR formatting.
 
 The current language lives in a ``ContextVar`` set once per update (see
 ``bot/handlers/locale.py``); :func:`tr` returns the :class:`Translator` for it. Pure renderers
@@ -12,6 +12,7 @@ import io
 import os
 from contextvars import ContextVar
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from babel import Locale
@@ -31,21 +32,44 @@ _current_language: ContextVar[str] = ContextVar("eventbot_language", default="en
 _default_language = "en"
 
 
+LOCALES_PACKAGE = "bot.locales"
+"""The catalogs are package data of this package. pyproject.toml maps the repository's
+top-level ``locales/`` folder to it, so a wheel holds ``bot/locales/<lang>/LC_MESSAGES/
+messages.po`` and an editable install resolves it to the checkout's ``locales/``."""
+LOCALES_ENV = "EVENTBOT_LOCALES_DIR"
+"""Overrides where the catalogs are read from (a folder holding ``<lang>/LC_MESSAGES/``)."""
+
+
 def locales_dir() -> Path:
-    configured = os.environ.get("EVENTBOT_LOCALES_DIR")
+    """The folder holding ``<lang>/LC_MESSAGES/messages.po``: ``EVENTBOT_LOCALES_DIR`` if set,
+    else the installed ``bot.locales`` package, found with :mod:`importlib.resources`."""
+    configured = os.environ.get(LOCALES_ENV)
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parent.parent / "locales"
+    try:
+        found = resources.files(LOCALES_PACKAGE)
+    except ModuleNotFoundError:
+        # The source tree imported without being installed (PYTHONPATH=.), or an editable
+        # install made before the catalogs became package data: the tree's own folder.
+        return Path(__file__).resolve().parent.parent / "locales"
+    if not isinstance(found, Path):  # e.g. imported from a zip: Babel reads plain files
+        raise RuntimeError(f"the catalogs are not plain files ({found}): set {LOCALES_ENV}")
+    return found
+
+
+def catalog_path(language: str, suffix: str = ".po") -> Path:
+    """``<locales_dir>/<language>/LC_MESSAGES/messages.po`` (or ``.mo`` with ``suffix``)."""
+    return locales_dir() / language / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
 
 
 def _load_catalog(language: str) -> Translations:
     """Load ``messages.mo`` if it is at least as new as ``messages.po``, else compile in memory.
 
-    A fresh checkout therefore works without a compile step; the Docker image compiles once.
+    A fresh checkout or an installed wheel (which ships only the ``.po`` sources) therefore
+    works without a compile step; the Docker image compiles once.
     """
-    folder = locales_dir() / language / "LC_MESSAGES"
-    po_path = folder / f"{DOMAIN}.po"
-    mo_path = folder / f"{DOMAIN}.mo"
+    po_path = catalog_path(language)
+    mo_path = catalog_path(language, ".mo")
     if mo_path.is_file() and (
         not po_path.is_file() or mo_path.stat().st_mtime >= po_path.stat().st_mtime
     ):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.location import MEMORY, opening_error, prepare
+
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -49,23 +51,29 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        """Open (creating it and its folders if need be) and migrate, unless ``migrate`` is
+        False (then only refuse a newer schema). A path that cannot hold the database raises
+        :class:`~storage.location.DatabasePathError`, whatever the command."""
+        if str(path) != MEMORY:
+            prepare(Path(path))
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA busy_timeout=5000")
         db = cls(conn, path)
         try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA busy_timeout=5000")
             if migrate:
                 await db.migrate()
             else:
                 await db.check_version()
-        except BaseException:
+        except BaseException as error:
             await conn.close()
-            raise
+            translated = opening_error(path, error)
+            if translated is None:
+                raise
+            raise translated from error
         return db
 
     async def close(self) -> None:

@@ -67,7 +67,7 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         {
             "BOT_TOKEN": f"  {TOKEN} ",
             "ADMIN_IDS": "1, 2;3,",
-            "DATABASE_PATH": "/data/bot.sqlite3",
+            "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"),
             "DEFAULT_LANGUAGE": "KO",
             "LOG_LEVEL": "debug",
             "BOT_API_URL": "http://127.0.0.1:8081/bot",
@@ -76,7 +76,7 @@ def test_values_are_parsed(tmp_path: Path) -> None:
     )
     assert loaded.token == TOKEN
     assert loaded.admin_ids == {1, 2, 3}
-    assert loaded.database_path == Path("/data/bot.sqlite3")
+    assert loaded.database_path == tmp_path / "data" / "bot.sqlite3"
     assert (loaded.default_language, loaded.log_level) == ("ko", "DEBUG")
     assert loaded.api_url == "http://127.0.0.1:8081/bot"
     assert loaded.is_admin(2) and not loaded.is_admin(4) and not loaded.is_admin(None)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
 from bot.config import SUPPORTED_LANGUAGES
-from bot.i18n import LANGUAGE_NAMES, locales_dir, normalize_language, translator
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    LOCALES_ENV,
+    catalog_path,
+    locales_dir,
+    normalize_language,
+    translator,
+)
 
 SUBSCRIBERS = ("{n} active subscriber", "{n} active subscribers")
 
@@ -104,3 +113,33 @@ def test_translations_keep_placeholders(language: str) -> None:
             if string and set(_FIELD.findall(str(string))) != wanted:
                 problems.append(f"{ids[0]!r}: {string!r}")
     assert not problems, "\n".join(problems)
+
+
+# where the catalogs are ---------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_catalogs_are_the_bot_locales_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In this (editable) install ``bot.locales`` is the checkout's top-level ``locales/``;
+    tests/test_installed.py checks the same lookup in a regular install."""
+    package = importlib.import_module("bot.locales")  # mypy cannot follow the package-dir map
+    monkeypatch.delenv(LOCALES_ENV, raising=False)
+    assert locales_dir() == Path(str(package.__file__)).parent == ROOT / "locales"
+    assert catalog_path("ko") == ROOT / "locales" / "ko" / "LC_MESSAGES" / "messages.po"
+    assert catalog_path("ko", ".mo").name == "messages.mo"
+
+
+def test_the_override_and_the_uninstalled_tree(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(LOCALES_ENV, str(tmp_path))
+    assert locales_dir() == tmp_path
+    monkeypatch.delenv(LOCALES_ENV)
+
+    def not_installed(package: str) -> None:
+        raise ModuleNotFoundError(f"No module named {package!r}")
+
+    # The tree on sys.path without an install, or an editable install older than bot.locales.
+    monkeypatch.setattr("importlib.resources.files", not_installed)
+    assert locales_dir() == ROOT / "locales"

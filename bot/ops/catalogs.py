@@ -8,7 +8,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import DOMAIN, Translator, locales_dir
+from bot.i18n import Translator, catalog_path
 
 KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}
 SOURCES = Path(__file__).resolve().parent.parent
@@ -29,8 +29,7 @@ def code_messages(sources: Path = SOURCES) -> dict[str, str | None]:
 
 
 def _read_catalog(language: str) -> Catalog:
-    path = locales_dir() / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with path.open("rb") as handle:
+    with catalog_path(language).open("rb") as handle:
         return read_po(handle, locale=language)
 
 

@@ -20,6 +20,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.config import SUPPORTED_LANGUAGES, Config
+from bot.i18n import catalog_path
 from bot.logging_setup import TokenRedactingFilter
 from bot.ops.catalogs import catalog_problems, code_messages
 from storage.maintenance import DatabaseMissingError, inspect
@@ -89,7 +90,9 @@ def check_catalogs() -> list[Check]:
                 detail += f"; and {more} more"
             checks.append(Check(name, False, detail))
         else:
-            checks.append(Check(name, True, f"loads, all {len(messages)} messages translated"))
+            source = catalog_path(language)
+            detail = f"{source} loads, all {len(messages)} messages translated"
+            checks.append(Check(name, True, detail))
     return checks
 
 
