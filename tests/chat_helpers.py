@@ -64,3 +64,15 @@ def edits(api: FakeBotApi, chat_id: int, msg_id: int) -> list[Request]:
         for r in api.calls("editMessageText", chat_id, ok=True)
         if r.params.get("message_id") == msg_id
     ]
+
+
+async def confirm_draft(
+    api: FakeBotApi, chat_id: int, command: str, action: str = "go", **kwargs: Any
+) -> Request:
+    """Send an admin command that makes a broadcast draft, then press its Send (``go``) or
+    Cancel (``no``) button; returns the confirmation message (with the Send / Cancel
+    buttons), after the press was answered."""
+    confirmation = await say(api, chat_id, command, contains="Send it?", **kwargs)
+    data = next(d for d in callback_data(confirmation) if d.startswith(f"bc:{action}:"))
+    await press(api, chat_id, message_id(confirmation), data, user_id=kwargs.get("user_id"))
+    return confirmation
