@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 
 from bot.broadcast import Delivered, Recipient, register_kind
 from bot.deps import AnyApp, Deps, app_deps
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.render.chart import render_chart
 from bot.render.results import results_caption, results_text
 from bot.services.polls import PollResults
@@ -84,9 +84,47 @@ class Charts:
         )
 
 
-def register_kinds(application: AnyApp, definitions: PollDefinitions) -> None:
-    charts = Charts()
+async def send_native_poll(
+    bot: Bot, chat_id: int, poll: PollDef, language: str, *, paid: bool, is_closed: bool = False
+) -> Message:
+    """The poll as a native Telegram poll in ``language``; ``is_closed`` for a preview (nobody
+    can vote in it)."""
+    return await bot.send_poll(
+        chat_id,
+        poll.question.get(language),
+        [InputPollOption(o.get(language), text_parse_mode=None) for o in poll.options],
+        is_anonymous=poll.anonymous,
+        allows_multiple_answers=poll.multiple_answers,
+        allows_revoting=True,
+        hide_results_until_closes=True if poll.hide_results else None,
+        question_parse_mode=None,
+        is_closed=True if is_closed else None,
+        allow_paid_broadcast=paid or None,
+    )
 
+
+async def send_results(
+    bot: Bot,
+    chat_id: int,
+    poll: PollDef,
+    results: PollResults,
+    t: Translator,
+    charts: Charts,
+    *,
+    paid: bool,
+) -> Message:
+    """The chart with the results as its caption, in ``t``'s language (text only if the
+    caption would be too long)."""
+    caption = results_caption(poll, results, t)
+    if caption is None:
+        text = results_text(poll, results, t)
+        return await bot.send_message(
+            chat_id, text, parse_mode=HTML, allow_paid_broadcast=paid or None
+        )
+    return await charts.send(bot, chat_id, poll.id, results, caption, paid or None)
+
+
+def register_kinds(application: AnyApp, definitions: PollDefinitions, charts: Charts) -> None:
     async def deliver_poll(
         bot: Bot, recipient: Recipient, payload: Mapping[str, Any]
     ) -> Delivered:
@@ -98,16 +136,8 @@ def register_kinds(application: AnyApp, definitions: PollDefinitions) -> None:
         if (await app.polls.status(poll.id)).closed:
             return Delivered(None)  # closed while this broadcast was still going
         language = recipient.language
-        message = await bot.send_poll(
-            recipient.chat_id,
-            poll.question.get(language),
-            [InputPollOption(o.get(language), text_parse_mode=None) for o in poll.options],
-            is_anonymous=poll.anonymous,
-            allows_multiple_answers=poll.multiple_answers,
-            allows_revoting=True,
-            hide_results_until_closes=True if poll.hide_results else None,
-            question_parse_mode=None,
-            allow_paid_broadcast=recipient.paid or None,
+        message = await send_native_poll(
+            bot, recipient.chat_id, poll, language, paid=recipient.paid
         )
         if message.poll is not None:
             await app.polls.record_instance(
@@ -145,17 +175,9 @@ def register_kinds(application: AnyApp, definitions: PollDefinitions) -> None:
         poll = await definitions.get(app, str(payload["poll_id"]))
         results = PollResults.from_dict(dict(payload["results"]))
         t = translator(recipient.language)
-        paid = recipient.paid or None
-        caption = results_caption(poll, results, t)
-        if caption is None:
-            sent = await bot.send_message(
-                recipient.chat_id,
-                results_text(poll, results, t),
-                parse_mode=HTML,
-                allow_paid_broadcast=paid,
-            )
-            return Delivered(sent.message_id, sent)
-        sent = await charts.send(bot, recipient.chat_id, poll.id, results, caption, paid)
+        sent = await send_results(
+            bot, recipient.chat_id, poll, results, t, charts, paid=recipient.paid
+        )
         return Delivered(sent.message_id, sent)
 
     register_kind(KIND_POLL, deliver_poll)

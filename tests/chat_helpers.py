@@ -74,3 +74,15 @@ async def calm(guard: FloodGuard, chat_id: int, timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not guard.ready(chat_id):
             await asyncio.sleep(0.05)
+
+
+async def confirm_draft(
+    api: FakeBotApi, chat_id: int, command: str, action: str = "go", **kwargs: Any
+) -> Request:
+    """Send an admin command that makes a broadcast draft, then press its Send (``go``) or
+    Cancel (``no``) button; returns the confirmation message (with the Send / Cancel
+    buttons), after the press was answered."""
+    confirmation = await say(api, chat_id, command, contains="Send it?", **kwargs)
+    data = next(d for d in callback_data(confirmation) if d.startswith(f"bc:{action}:"))
+    await press(api, chat_id, message_id(confirmation), data, user_id=kwargs.get("user_id"))
+    return confirmation

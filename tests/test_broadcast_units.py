@@ -14,7 +14,6 @@ from bot.broadcast.event_kind import event_payload, reminder_card
 from bot.broadcast.parsing import (
     FilterError,
     parse_filters,
-    parse_when,
     split_leading_filters,
     utf16_offset,
 )
@@ -70,20 +69,6 @@ def test_leading_filters_then_text() -> None:
     assert filters == ["lang=ko", "topic=business"]
     assert text[start:] == "Hello, price=10 today"
     assert split_leading_filters(" just text") == ([], 1)
-
-
-def test_when_relative_and_absolute() -> None:
-    assert parse_when(["+2h"], NOW, "UTC") == (NOW + timedelta(hours=2), 1)
-    assert parse_when(["+30m", "lang=ru"], NOW, "UTC") == (NOW + timedelta(minutes=30), 1)
-    assert parse_when(["+1d2h"], NOW, "UTC") == (NOW + timedelta(days=1, hours=2), 1)
-    moment, used = parse_when(["2025-04-20", "10:00", "lang=ru"], NOW, "Europe/Moscow") or (
-        None,
-        0,
-    )
-    assert used == 2 and moment is not None
-    assert moment.astimezone(UTC) == datetime(2025, 4, 20, 7, 0, tzinfo=UTC)
-    for bad in (["tomorrow"], ["+"], ["+2x"], ["2025-13-01", "10:00"], []):
-        assert parse_when(bad, NOW, "UTC") is None
 
 
 def test_utf16_offsets_count_emoji_twice() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.config import Config
 from tests.botprocess import bot_process
-from tests.chat_helpers import say
+from tests.chat_helpers import confirm_draft, say
 from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeBotApi
 from tests.poll_helpers import held, instances_recorded, poll_bot, seed_poll, subscribe, until
@@ -25,7 +25,7 @@ async def test_kill_9_under_votes_then_closing_reconciles(
         assert bot.config.database_path == tmp_path / "eventbot.sqlite3"
         await bot.deps.events.save_poll(poll, "en")
         await subscribe(bot, [(g, "en", "supergroup") for g in GROUPS])
-        await say(api, ADMIN_ID, "/startpoll us-goals groups=yes", contains="us-goals")
+        await confirm_draft(api, ADMIN_ID, "/startpoll us-goals groups=yes")
         instance_of = await instances_recorded(bot, poll.id, len(GROUPS))
     poll_ids = [instance_of[g] for g in GROUPS]
 

@@ -11,7 +11,7 @@ from bot.handlers.poll_lifecycle import CLOSE_JOB
 from storage.clock import now_utc
 from storage.db import Database
 from storage.events import EventRepository
-from tests.chat_helpers import callback_data, calm, message_id, press, say
+from tests.chat_helpers import callback_data, calm, confirm_draft, message_id, press, say
 from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeBotApi, objects
 from tests.poll_helpers import (
@@ -37,7 +37,7 @@ async def test_closing_time_survives_a_restart_and_fires_once(
     async with poll_bot(api, make_config) as bot:
         await bot.deps.events.save_poll(poll, "en")
         await subscribe(bot, [(c, "ru", "private") for c in CHATS])
-        await say(api, ADMIN_ID, "/startpoll us-goals", contains="us-goals")
+        await confirm_draft(api, ADMIN_ID, "/startpoll us-goals")
         instance_of = await instances_recorded(bot, poll.id, len(CHATS))
         assert bot.app.job_queue is not None
         assert bot.app.job_queue.get_jobs_by_name(CLOSE_JOB + poll.id)
@@ -96,7 +96,7 @@ async def test_closepoll_and_publish_results(
         languages = ["en", "ru", "ko", "ru", "en"]
         chats = zip(CHATS, languages, strict=True)
         await subscribe(bot, [(c, lang, "private") for c, lang in chats])
-        await say(api, ADMIN_ID, "/startpoll us-goals", contains="us-goals")
+        await confirm_draft(api, ADMIN_ID, "/startpoll us-goals")
         instance_of = await instances_recorded(bot, poll.id, len(CHATS))
         for user in CHATS:
             api.inject_poll_answer(instance_of[user], user, [0])
@@ -108,9 +108,10 @@ async def test_closepoll_and_publish_results(
         await say(api, ADMIN_ID, "/closepoll us-goals", contains="This poll is closed.")
         await say(api, ADMIN_ID, "/startpoll us-goals", contains="This poll is closed.")
 
-        await say(api, ADMIN_ID, "/publish_results us-goals", contains="Publishing")
-        await api.wait_for_count("sendPhoto", len(CHATS))
+        await confirm_draft(api, ADMIN_ID, "/publish_results us-goals")
+        await api.wait_for_count("sendPhoto", len(CHATS) + 1)  # + the admin's preview
         captions = {r.chat_id: r.params["caption"] for r in api.calls("sendPhoto", ok=True)}
+        assert "Final results:" in captions[ADMIN_ID]
         assert "Final results:" in captions[CHATS[0]] and "5 (100%)" in captions[CHATS[0]]
         assert "Итоговые результаты:" in captions[CHATS[1]]
         assert "5 (100\xa0%)" in captions[CHATS[1]]

@@ -11,7 +11,7 @@ from bot.content.parser import parse_event
 from bot.handlers.ratings import offer_ratings
 from storage.clock import now_utc
 from storage.models import RatingSummary
-from tests.chat_helpers import callback_data, edits, message_id, press, say
+from tests.chat_helpers import callback_data, confirm_draft, edits, message_id, press, say
 from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeBotApi
 from tests.poll_helpers import SEED, poll_bot, subscribe
@@ -29,7 +29,7 @@ async def test_rate_an_event_change_the_rating_and_see_it_on_the_card(
     async with poll_bot(api, make_config) as bot:
         await bot.deps.events.save(event)
         await subscribe(bot, [(EN, "en", "private"), (RU, "ru", "private"), (KO, "ko", "private")])
-        await say(api, ADMIN_ID, f"/rate {EVENT}", contains="Sending the rating prompt")
+        await confirm_draft(api, ADMIN_ID, f"/rate {EVENT}")
         prompts = {
             chat: await api.wait_for_message(chat, contains) for chat, contains in
             ((EN, "Rate this event"), (RU, "Оцените мероприятие"), (KO, "이 행사를 평가해 주세요"))

@@ -15,6 +15,7 @@ from babel.dates import format_timedelta
 
 from bot import callbacks
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.render.dates import admin_time
 from bot.render.types import Button, Rendered
 from storage.broadcasts import Audience, BroadcastRow, Figures
 
@@ -87,8 +88,10 @@ def preview(
     by_language: Mapping[str, int],
     *,
     when: str | None = None,
+    notes: Sequence[str] = (),
 ) -> Rendered:
-    """The confirmation message under the preview: recipients and Confirm / Cancel."""
+    """The confirmation message under the preview: recipients and Confirm / Cancel.
+    ``notes``: extra lines (HTML, escaped by the caller) about what is sent."""
     total = sum(by_language.values())
     lines = [
         "📣 <b>" + title_line(t, row) + "</b>",
@@ -106,6 +109,7 @@ def preview(
         )
     if when is not None:
         lines.append(t._("Sending time: {when}").format(when=escape(when)))
+    lines += notes
     lines += ["", t._("The message above is what they will get. Send it?")]
     confirm = t._("Schedule") if when is not None else t._("Send")
     buttons = (
@@ -205,5 +209,7 @@ def listing(
     return "\n".join(lines)
 
 
-def scheduled_at_text(t: Translator, moment: datetime, timezone: str | None) -> str:
-    return t.datetime(moment, timezone)
+def scheduled_at_text(t: Translator, moment: datetime, event_zone: str | None) -> str:
+    """A sending time for admins: in UTC, said so, and in the event's zone if there is one
+    (the zone ``/schedule`` reads dates in). Plain text."""
+    return admin_time(moment, t, event_zone=event_zone)

@@ -10,34 +10,34 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import CallbackQuery, Message, MessageEntity, Update
+from telegram import Message, MessageEntity, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks
 from bot.broadcast import texts
 from bot.broadcast.event_kind import EVENT_KIND, event_payload
 from bot.broadcast.parsing import (
+    MAX_AHEAD,
     FilterError,
+    WhenError,
     parse_filters,
     parse_when,
     split_leading_filters,
     utf16_offset,
 )
-from bot.deps import AnyApp, Deps, deps
-from bot.handlers.replies import NEW_MESSAGES, edit, refuse, send, send_text
+from bot.deps import AnyApp, deps
+from bot.handlers.drafts import on_draft_button, open_draft, shows
+from bot.handlers.replies import NEW_MESSAGES, refuse, send_text
 from bot.handlers.rights import ensure_bot_admin, is_bot_admin
 from bot.i18n import Translator, tr
-from bot.render.types import Rendered
-from storage.broadcasts import Audience, BroadcastRow
+from bot.render.dates import admin_time
 from storage.clock import now_utc
 from storage.models import TOPICS
 
 log = logging.getLogger(__name__)
 
-DRAFT_LIFETIME = timedelta(days=1)
 TITLE_LENGTH = 60
 
 
@@ -59,63 +59,6 @@ def _filter_problem(t: Translator, error: FilterError) -> str:
 def _title(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
-
-
-async def _preview_content(
-    context: ContextTypes.DEFAULT_TYPE,
-    chat_id: int,
-    kind: str,
-    payload: dict[str, Any],
-    t: Translator,
-) -> None:
-    """The message as its recipients will see it (the admin's language version)."""
-    if kind == "copy":
-        await context.bot.copy_message(chat_id, payload["from_chat_id"], payload["message_id"])
-    elif kind == "text":
-        entities = [MessageEntity.de_json(e, context.bot) for e in payload["entities"]]
-        await context.bot.send_message(
-            chat_id, payload["text"], parse_mode=None, entities=entities or None
-        )
-    else:
-        versions = payload["versions"]
-        chosen = versions.get(t.language) or versions[payload["default"]]
-        await send(context, chat_id, Rendered.from_dict(chosen))
-
-
-async def _draft(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    *,
-    kind: str,
-    payload: dict[str, Any],
-    audience: Audience,
-    title: str,
-    preview_payload: tuple[str, dict[str, Any]] | None = None,
-    scheduled: tuple[datetime, str] | None = None,
-) -> None:
-    """Store the draft, show the preview, ask for confirmation."""
-    chat = update.effective_chat
-    user = update.effective_user
-    assert chat is not None and user is not None
-    t = tr()
-    engine = deps(context).broadcaster
-    broadcast_id = await engine.create(
-        kind=kind,
-        payload=payload,
-        audience=audience,
-        created_by=user.id,
-        title=title,
-        draft=True,
-        scheduled_at=None if scheduled is None else scheduled[0],
-        admin_language=t.language,
-    )
-    row = await deps(context).broadcasts.get(broadcast_id)
-    assert row is not None
-    shown_kind, shown_payload = preview_payload or (kind, payload)
-    await _preview_content(context, chat.id, shown_kind, shown_payload, t)
-    counts = await deps(context).broadcasts.audience_counts(audience)
-    when = None if scheduled is None else scheduled[1]
-    await send(context, chat.id, texts.preview(t, row, counts, when=when))
 
 
 # commands -----------------------------------------------------------------------------------
@@ -145,7 +88,7 @@ async def announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if event is None:
         await send_text(context, chat.id, t._("Sorry, I could not find this event."))
         return
-    await _draft(
+    await open_draft(
         update,
         context,
         kind="rendered",
@@ -155,47 +98,70 @@ async def announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+def schedule_usage(t: Translator) -> str:
+    return t._(
+        "Usage: /schedule EVENT_ID TIME [filters as for /announce]. TIME is one of:\n"
+        "• 2026-05-01 15:00 — in the event's time zone (add UTC or +03:00 for another);\n"
+        "• 2026-05-01T15:00:00Z or 2026-05-01T15:00+03:00 — ISO 8601;\n"
+        "• +90s, +20m, +2h, +1d, +1h30m, in 2h, in 90 min — from now."
+    )
+
+
+def when_problem(t: Translator, error: WhenError) -> str:
+    """Why a sending time is refused, with the formats when it could not be read."""
+    value = html.escape(error.value)
+    if error.problem == "past" and error.moment is not None:
+        return t._("{when} has already passed: give a time in the future.").format(
+            when=html.escape(admin_time(error.moment, t))
+        )
+    if error.problem == "too_far":
+        days = MAX_AHEAD.days
+        return t.ngettext(
+            "“{value}” is too far ahead: a broadcast can be scheduled at most {n} day ahead.",
+            "“{value}” is too far ahead: a broadcast can be scheduled at most {n} days ahead.",
+            days,
+        ).format(value=value, n=t.number(days))
+    if error.problem == "invalid":
+        return t._("There is no such date, time or offset: “{value}”.").format(value=value)
+    return (
+        t._("I could not read the time “{value}”.").format(value=value)
+        + "\n\n"
+        + html.escape(schedule_usage(t), quote=False)
+    )
+
+
 async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/schedule EVENT_ID <YYYY-MM-DD HH:MM | +2h | +30m> [filters]``: the event card at
-    that time (in the event's time zone), rendered when it is sent."""
+    """``/schedule EVENT_ID TIME [filters]``: the event card at that time (see
+    :func:`~bot.broadcast.parsing.parse_when`), rendered when it is sent."""
     chat = update.effective_chat
     if chat is None or not await ensure_bot_admin(update, context):
         return
     t = tr()
     args = list(context.args or [])
-    usage = t._(
-        "Usage: /schedule EVENT_ID YYYY-MM-DD HH:MM (in the event's time zone) or "
-        "/schedule EVENT_ID +2h (+30m, +1d…), then optional filters as for /announce."
-    )
     if len(args) < 2:
-        await send_text(context, chat.id, usage)
+        await send_text(context, chat.id, html.escape(schedule_usage(t), quote=False))
         return
     event = await deps(context).events.get(args[0])
     if event is None:
         await send_text(context, chat.id, t._("Sorry, I could not find this event."))
         return
-    now = now_utc()
-    parsed = parse_when(args[1:], now, event.timezone)
-    if parsed is None:
-        await send_text(context, chat.id, usage)
-        return
-    when, used = parsed
-    if when <= now:
-        await send_text(context, chat.id, t._("This time has already passed."))
-        return
     try:
+        when, used = parse_when(args[1:], now_utc(), event.timezone)
         audience = parse_filters(args[1 + used :])
+    except WhenError as error:
+        await send_text(context, chat.id, when_problem(t, error))
+        return
     except FilterError as error:
         await send_text(context, chat.id, _filter_problem(t, error))
         return
-    await _draft(
+    await open_draft(
         update,
         context,
         kind=EVENT_KIND,
         payload={"event_id": event.id, "reminder": None},
         audience=audience,
         title=_title(event.title.get(t.language)),
-        preview_payload=("rendered", event_payload(event)),
+        preview=shows("rendered", event_payload(event)),
         scheduled=(when, texts.scheduled_at_text(t, when, event.timezone)),
     )
 
@@ -221,7 +187,7 @@ async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     replied = message.reply_to_message
     if replied is not None and not body.strip():
         payload: dict[str, Any] = {"from_chat_id": chat.id, "message_id": replied.message_id}
-        await _draft(
+        await open_draft(
             update,
             context,
             kind="copy",
@@ -240,7 +206,7 @@ async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             ),
         )
         return
-    await _draft(
+    await open_draft(
         update,
         context,
         kind="text",
@@ -271,11 +237,11 @@ async def list_broadcasts(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     rows = await deps(context).broadcasts.recent(10)
     when: dict[int, str] = {}
     for row, _ in rows:
-        if row.state == "scheduled" and row.scheduled_at is not None:
-            moment = t.datetime(row.scheduled_at, await _zone(deps(context), row))
+        if row.state in ("scheduled", "draft") and row.scheduled_at is not None:
+            moment = admin_time(row.scheduled_at, t)
             when[row.id] = t._("Sending time: {when}").format(when=moment)
         elif row.started_at is not None:
-            moment = t.datetime(row.started_at, await _zone(deps(context), row))
+            moment = admin_time(row.started_at, t)
             when[row.id] = t._("Started: {when}").format(when=moment)
     await send_text(context, chat.id, texts.listing(t, rows, when))
 
@@ -308,65 +274,31 @@ async def cancel_broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``bc:go:ID`` (send or schedule a draft), ``bc:no:ID`` (drop it), ``bc:stop:ID``."""
+    """``bc:go:ID`` (send or schedule a draft), ``bc:no:ID`` (drop it), ``bc:stop:ID``,
+    ``bc:pv:ID`` (a button of a preview: does nothing)."""
     query = update.callback_query
     assert query is not None
     t = tr()
     decoded = callbacks.decode(query.data, "bc", (str, int))
-    if decoded is None or decoded[0] not in ("go", "no", "stop"):
+    if decoded is None or decoded[0] not in ("go", "no", "stop", "pv"):
         await query.answer(t._("This button is no longer valid."), show_alert=True)
+        return
+    action, broadcast_id = decoded
+    if action == "pv":
+        await query.answer(t._("This is only a preview: its buttons do nothing."))
         return
     if not is_bot_admin(update, context):
         await refuse(update, context, t._("Sorry, this command is for the bot's administrators."))
         return
-    action, broadcast_id = decoded
-    app = deps(context)
-    row = await app.broadcasts.get(broadcast_id)
-    fresh = row is not None and now_utc() - row.created_at < DRAFT_LIFETIME
-    if action == "stop":
-        if row is None or row.state not in ("running", "scheduled"):
-            await query.answer(t._("This button is no longer valid."), show_alert=True)
-            return
-        await app.broadcaster.cancel(broadcast_id)
-        await query.answer(t._("Stopping: what was sent stays sent."))
+    if action != "stop":
+        await on_draft_button(context, query, action, broadcast_id)
         return
-    if row is None or row.state != "draft" or not fresh or query.message is None:
+    row = await deps(context).broadcasts.get(broadcast_id)
+    if row is None or row.state not in ("running", "scheduled"):
         await query.answer(t._("This button is no longer valid."), show_alert=True)
         return
-    if action == "no":
-        await app.broadcaster.cancel(broadcast_id)
-        await query.answer()
-        await edit(query, Rendered(t._("Cancelled: nothing was sent.")))
-        return
-    await _confirm(app, query, row.id, row.scheduled_at is not None, t)
-
-
-async def _zone(app: Deps, row: BroadcastRow) -> str:
-    """Times of event broadcasts in the event's zone, others in UTC."""
-    event_id = row.event_id or row.payload.get("event_id")
-    event = await app.events.get(str(event_id)) if event_id else None
-    return event.timezone if event is not None else "UTC"
-
-
-async def _confirm(
-    app: Deps, query: CallbackQuery, broadcast_id: int, scheduled: bool, t: Translator
-) -> None:
-    assert query.message is not None
-    chat_id = query.message.chat.id
-    total = await app.broadcaster.confirm(
-        broadcast_id,
-        progress_chat_id=chat_id,
-        progress_message_id=None if scheduled else query.message.message_id,
-    )
-    if total is None:
-        await query.answer(t._("This button is no longer valid."), show_alert=True)
-        return
-    await query.answer()
-    row = await app.broadcasts.get(broadcast_id)
-    if scheduled and row is not None and row.scheduled_at is not None:
-        when = t.datetime(row.scheduled_at, await _zone(app, row))
-        text = t._("Scheduled: #{id} goes out at {when}. /cancel_broadcast {id} cancels it.")
-        await edit(query, Rendered(text.format(id=broadcast_id, when=when)))
+    await deps(context).broadcaster.cancel(broadcast_id)
+    await query.answer(t._("Stopping: what was sent stays sent."))
 
 
 def register(application: AnyApp) -> None:

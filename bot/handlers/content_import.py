@@ -2,7 +2,8 @@
 
 Same validation as ``eventbot import``; the reply says what was imported, or lists every
 problem. Only ``.toml`` documents in private chats reach this handler, so other documents
-stay free for other features.
+stay free for other features; what is left gets :func:`accepted_files_text` from the
+fallback (``bot/handlers/fallback.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot.content import MAX_FILE_SIZE, ContentError, Imported, import_files
@@ -24,6 +26,14 @@ log = logging.getLogger(__name__)
 CONTENT_DOCUMENT = filters.ChatType.PRIVATE & (
     filters.Document.FileExtension("toml") | filters.Document.MimeType("application/toml")
 )
+
+
+def accepted_files_text(t: Translator) -> str:
+    """What an admin can send to import an event (for replies to other files)."""
+    return t._(
+        "I import events from a TOML file whose name ends in .toml (UTF-8, at most {size} KB),"
+        " sent as a file. To send this file to subscribers instead, reply /broadcast to it."
+    ).format(size=t.number(MAX_FILE_SIZE // 1024))
 
 
 def imported_text(t: Translator, item: Imported) -> str:
@@ -84,7 +94,14 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             )
         )
         return
-    data = await (await document.get_file()).download_as_bytearray()
+    try:
+        data = await (await document.get_file()).download_as_bytearray()
+    except TelegramError as error:
+        log.warning("content file %r not downloaded: %s", document.file_name, error)
+        await message.reply_text(
+            t._("I could not download this file from Telegram. Please send it again.")
+        )
+        return
     source = document.file_name or "event.toml"
     try:
         imported = await import_files(app_deps.events, [(source, bytes(data))])

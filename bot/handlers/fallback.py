@@ -1,4 +1,6 @@
-"""/help, and the last resort of group 0: short replies to unknown commands and free text.
+"""/help, and the last resort of group 0: short replies to unknown commands, free text and
+files or media nothing else took (in private chats: admins are told what can be imported or
+broadcast, anyone else what the bot does).
 
 Registered after every other handler of group 0, so it only sees what nothing else took. In
 groups it stays quiet unless a command is addressed to this bot by name.
@@ -6,11 +8,14 @@ groups it stays quiet unless a command is addressed to this bot by name.
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.deps import AnyApp
+from bot.handlers.content_import import accepted_files_text
 from bot.handlers.replies import NEW_MESSAGES, send_text
 from bot.handlers.rights import is_bot_admin
 from bot.i18n import tr
@@ -60,6 +65,35 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+async def other_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A document that is no event file, a photo or other media, in a private chat."""
+    chat = update.effective_chat
+    message = update.effective_message
+    if chat is None or message is None:
+        return
+    t = tr()
+    if not is_bot_admin(update, context):
+        text = t._(
+            "I can't do anything with files or media. Send /events to see the events or "
+            "/help for everything I can do."
+        )
+    elif message.document is None:
+        text = t._(
+            "Photos and other media are not imported: events come as a .toml file. To send "
+            "this to subscribers, reply /broadcast to it (filters such as lang=ru work too)."
+        )
+    else:
+        name = message.document.file_name
+        if name:
+            first = t._("“{name}” is not an event file: nothing was imported.").format(
+                name=escape(name)
+            )
+        else:
+            first = t._("This file has no name, so it is not an event file: nothing was imported.")
+        text = first + "\n" + accepted_files_text(t)
+    await message.reply_text(text)
+
+
 def register_help(application: AnyApp) -> None:
     application.add_handler(CommandHandler("help", help_command, filters=NEW_MESSAGES))
 
@@ -74,5 +108,11 @@ def register(application: AnyApp) -> None:
             & ~filters.COMMAND
             & (filters.TEXT | filters.Sticker.ALL),
             free_text,
+        )
+    )
+    application.add_handler(
+        MessageHandler(
+            NEW_MESSAGES & filters.ChatType.PRIVATE & ~filters.COMMAND & filters.ATTACHMENT,
+            other_file,
         )
     )

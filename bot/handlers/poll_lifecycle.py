@@ -1,6 +1,8 @@
 """Admins run polls: ``/startpoll``, ``/closepoll``, ``/publish_results``; closing on time.
 
-Sending goes through the broadcast engine (kinds in :mod:`bot.polls_delivery`). Closing
+Sending goes through the broadcast engine (kinds in :mod:`bot.polls_delivery`), after a
+preview and the admin's Send (``bot/handlers/drafts.py``): the poll is marked started and
+its closing time scheduled when Send is pressed, the results marked published. Closing
 marks the poll closed first (later updates are ignored), then stops every instance with a
 paced broadcast whose ``stopPoll`` answers replace the stored counts. The closing-time job is
 rescheduled from the database at every start, and closing happens once whatever fires it.
@@ -16,13 +18,25 @@ from html import escape
 from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes, Job
 
-from bot.broadcast import Audience, Target, start_broadcast, start_broadcast_to
+from bot.broadcast import Audience, Target, start_broadcast_to
 from bot.deps import AnyApp, app_deps, deps
+from bot.handlers.drafts import SendHooks, open_draft, register_send_hooks
 from bot.handlers.rights import ensure_bot_admin
 from bot.i18n import Translator, tr
-from bot.polls_delivery import KIND_POLL, KIND_RESULTS, KIND_STOP, PollDefinitions, register_kinds
+from bot.polls_delivery import (
+    KIND_POLL,
+    KIND_RESULTS,
+    KIND_STOP,
+    Charts,
+    PollDefinitions,
+    register_kinds,
+    send_native_poll,
+    send_results,
+)
+from bot.render.dates import admin_time
 from bot.services.poll_commands import AudienceArgs, parse_audience
 from bot.services.polls import PollResults
+from storage.broadcasts import BroadcastRow
 from storage.clock import now_utc
 from storage.models import PollDef
 
@@ -30,6 +44,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_JOB = "poll-close:"
 DEFINITIONS_KEY = "eventbot.poll_definitions"
+CHARTS_KEY = "eventbot.poll_charts"
 
 
 class CloseOutcome(enum.Enum):
@@ -40,6 +55,15 @@ class CloseOutcome(enum.Enum):
 
 def audience_of(args: AudienceArgs) -> Audience:
     return Audience(languages=args.languages, topics=args.topics, include_groups=args.groups)
+
+
+def _charts(application: AnyApp) -> Charts:
+    """The results charts, shared by the previews and the publications (uploaded once)."""
+    found = application.bot_data.get(CHARTS_KEY)
+    if not isinstance(found, Charts):
+        found = Charts()
+        application.bot_data[CHARTS_KEY] = found
+    return found
 
 
 def _definitions(application: AnyApp) -> PollDefinitions:
@@ -194,6 +218,8 @@ def _audience_usage(command: str, t: Translator) -> str:
 
 
 async def startpoll_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/startpoll POLL_ID [filters]``: a draft; the admin sees the poll (closed, so that
+    nobody votes in the preview) and the recipients, and presses Send."""
     if not await ensure_bot_admin(update, context):
         return
     t = tr()
@@ -202,28 +228,52 @@ async def startpoll_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if found is None or message is None:
         return
     poll, audience = found
-    app = deps(context)
-    if (await app.polls.status(poll.id)).closed:
+    if (await deps(context).polls.status(poll.id)).closed:
         await message.reply_text(t._("This poll is closed."))
         return
-    _definitions(context.application).forget(poll.id)
-    await app.polls.repo.mark_started(poll.id)
-    user = update.effective_user
-    await start_broadcast(
-        app,
+
+    async def preview(
+        context: ContextTypes.DEFAULT_TYPE, chat_id: int, t: Translator, broadcast_id: int
+    ) -> None:
+        await send_native_poll(context.bot, chat_id, poll, t.language, paid=False, is_closed=True)
+
+    notes = [escape(t._("The preview poll is closed: votes count in the subscribers' polls."))]
+    if poll.closes_at is not None:
+        closes = admin_time(poll.closes_at, t)
+        notes.append(escape(t._("Closes: {value}").format(value=closes)))
+    await open_draft(
+        update,
+        context,
         kind=KIND_POLL,
         payload={"poll_id": poll.id},
         audience=audience_of(audience),
-        created_by=user.id if user else None,
         title=f"poll {poll.id}",
-        report_to=message.chat_id,
-        admin_language=t.language,
+        preview=preview,
+        notes=notes,
     )
-    schedule_closing(context.application, poll)
-    await message.reply_text(
-        t._("Sending poll {id} to subscribers. See the results with /results {id}.").format(
-            id=escape(poll.id)
-        )
+
+
+async def _before_poll(application: AnyApp, row: BroadcastRow, t: Translator) -> str | None:
+    """Send pressed on a poll draft: refuse a poll closed (or deleted) meanwhile; else mark
+    it started, with fresh definitions for the broadcast."""
+    poll_id = str(row.payload["poll_id"])
+    app = app_deps(application)
+    if await app.polls.definition(poll_id) is None:
+        return escape(t._("There is no poll with this id."))
+    if (await app.polls.status(poll_id)).closed:
+        return escape(t._("This poll is closed."))
+    _definitions(application).forget(poll_id)
+    await app.polls.repo.mark_started(poll_id)
+    return None
+
+
+async def _after_poll(application: AnyApp, row: BroadcastRow, t: Translator) -> str | None:
+    poll = await app_deps(application).polls.definition(str(row.payload["poll_id"]))
+    if poll is None:
+        return None
+    schedule_closing(application, poll)
+    return t._("Sending poll {id} to subscribers. See the results with /results {id}.").format(
+        id=escape(poll.id)
     )
 
 
@@ -261,6 +311,8 @@ async def closepoll_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 async def publish_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/publish_results POLL_ID [filters]``: a draft with the results as they are now;
+    the admin sees them as subscribers will, and presses Send."""
     if not await ensure_bot_admin(update, context):
         return
     t = tr()
@@ -277,24 +329,41 @@ async def publish_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         return
     results: PollResults = await app.polls.results(poll)
-    _definitions(context.application).forget(poll.id)
-    user = update.effective_user
-    await start_broadcast(
-        app,
+    charts = _charts(context.application)
+
+    async def preview(
+        context: ContextTypes.DEFAULT_TYPE, chat_id: int, t: Translator, broadcast_id: int
+    ) -> None:
+        await send_results(context.bot, chat_id, poll, results, t, charts, paid=False)
+
+    await open_draft(
+        update,
+        context,
         kind=KIND_RESULTS,
         payload={"poll_id": poll.id, "results": results.to_dict()},
         audience=audience_of(audience),
-        created_by=user.id if user else None,
         title=f"results of poll {poll.id}",
-        report_to=message.chat_id,
-        admin_language=t.language,
+        preview=preview,
     )
-    await app.polls.repo.mark_published(poll.id)
-    await message.reply_text(t._("Publishing the results to subscribers."))
+
+
+async def _before_results(application: AnyApp, row: BroadcastRow, t: Translator) -> str | None:
+    poll_id = str(row.payload["poll_id"])
+    if await app_deps(application).polls.definition(poll_id) is None:
+        return escape(t._("There is no poll with this id."))
+    _definitions(application).forget(poll_id)
+    return None
+
+
+async def _after_results(application: AnyApp, row: BroadcastRow, t: Translator) -> str | None:
+    await app_deps(application).polls.repo.mark_published(str(row.payload["poll_id"]))
+    return None
 
 
 def register(application: AnyApp) -> None:
-    register_kinds(application, _definitions(application))
+    register_kinds(application, _definitions(application), _charts(application))
+    register_send_hooks(KIND_POLL, SendHooks(before=_before_poll, after=_after_poll))
+    register_send_hooks(KIND_RESULTS, SendHooks(before=_before_results, after=_after_results))
     application.add_handler(CommandHandler("startpoll", startpoll_command))
     application.add_handler(CommandHandler("closepoll", closepoll_command))
     application.add_handler(CommandHandler("publish_results", publish_command))

@@ -1,8 +1,9 @@
 """Event ratings: the "Rate this event" prompt, its ``rate:`` buttons and ``/rate EVENT_ID``.
 
-The prompt goes out through the broadcast engine, on demand (``/rate``) and once after each
-event ends (a periodic job finds events that ended in the last day and were not offered yet).
-One rating per user and event; pressing another button changes it.
+The prompt goes out through the broadcast engine, on demand (``/rate``: a preview with
+inert buttons, then the admin's Send) and once after each event ends (a periodic job finds
+events that ended in the last day and were not offered yet). One rating per user and event;
+pressing another button changes it.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot import callbacks
 from bot.broadcast import Audience, Delivered, Recipient, register_kind, start_broadcast
 from bot.deps import AnyApp, app_deps, deps
-from bot.handlers.replies import edit
+from bot.handlers.drafts import SendHooks, inert, open_draft, register_send_hooks
+from bot.handlers.replies import edit, send
 from bot.handlers.rights import ensure_bot_admin
-from bot.i18n import tr, translator
+from bot.i18n import Translator, tr, translator
 from bot.keyboards import markup
 from bot.render.ratings import RATE_PREFIX, render_rating_prompt
 from bot.services.poll_commands import parse_audience
+from storage.broadcasts import BroadcastRow
 from storage.clock import now_utc
 from storage.ratings import MAX_STARS, MIN_STARS
 
@@ -112,9 +115,17 @@ async def rate_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             + usage
         )
         return
-    user = update.effective_user
-    await start_broadcast(
-        app,
+    summary = await app.ratings.summary(event.id)
+
+    async def preview(
+        context: ContextTypes.DEFAULT_TYPE, chat_id: int, t: Translator, broadcast_id: int
+    ) -> None:
+        prompt = render_rating_prompt(event, summary, t)
+        await send(context, chat_id, inert(prompt, broadcast_id))
+
+    await open_draft(
+        update,
+        context,
         kind=KIND_RATING,
         payload={"event_id": event.id},
         audience=Audience(
@@ -122,12 +133,16 @@ async def rate_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             topics=audience.topics,
             include_groups=audience.groups,
         ),
-        created_by=user.id if user else None,
         title=f"rating of {event.id}",
-        report_to=message.chat_id,
-        admin_language=t.language,
+        preview=preview,
     )
-    await message.reply_text(t._("Sending the rating prompt to subscribers."))
+
+
+async def _before_send(application: AnyApp, row: BroadcastRow, t: Translator) -> str | None:
+    """Send pressed on a rating draft: refuse if the event was deleted meanwhile."""
+    if await app_deps(application).events.get(str(row.payload["event_id"])) is None:
+        return escape(t._("Sorry, this event is no longer available."))
+    return None
 
 
 async def offer_ratings(application: AnyApp) -> list[str]:
@@ -163,6 +178,7 @@ def register(application: AnyApp) -> None:
         return await deliver_rating_prompt(bot, recipient, payload, application)
 
     register_kind(KIND_RATING, deliver)
+    register_send_hooks(KIND_RATING, SendHooks(before=_before_send))
     application.add_handler(CommandHandler("rate", rate_command))
     application.add_handler(
         CallbackQueryHandler(rate_callback, pattern=callbacks.pattern(RATE_PREFIX))

@@ -68,3 +68,30 @@ def event_when(starts_at: datetime, ends_at: datetime | None, timezone: str, t: 
 def event_day(starts_at: datetime, timezone: str, t: Translator) -> str:
     """The short date of an event (lists, inline results): ``Apr 20, 2021``."""
     return format_date(starts_at.astimezone(ZoneInfo(timezone)), "medium", locale=t.locale)
+
+
+ADMIN_ZONE = "UTC"
+"""The one zone of every time admins read (schedules, /broadcasts, poll closing times): the
+bot has no configured time zone (bot/config.py), so UTC, always said on the line."""
+
+
+def _moment_in(moment: datetime, zone: ZoneInfo, t: Translator) -> str:
+    local = moment.astimezone(zone)
+    return t._("{date}, {time}").format(
+        date=format_date(local, "medium", locale=t.locale),
+        time=format_time(local, "short", tzinfo=zone, locale=t.locale),
+    )
+
+
+def admin_time(moment: datetime, t: Translator, *, event_zone: str | None = None) -> str:
+    """``May 1, 2026, 12:00 PM UTC`` in ``t``'s locale; with ``event_zone`` (an event's
+    zone, in which the admin may have typed the time) its local time follows:
+    ``… · event time: May 1, 2026, 3:00 PM (Moscow Standard Time, UTC+3)``. Plain text."""
+    when = f"{_moment_in(moment, ZoneInfo(ADMIN_ZONE), t)} {ADMIN_ZONE}"
+    if event_zone is None or event_zone in _UTC_NAMES:
+        return when
+    zone = ZoneInfo(event_zone)
+    local = t._("{when} ({zone})").format(
+        when=_moment_in(moment, zone, t), zone=zone_label(moment.astimezone(zone), event_zone, t)
+    )
+    return t._("{when} · event time: {local}").format(when=when, local=local)

@@ -6,6 +6,7 @@ from html import escape
 
 from bot import callbacks
 from bot.i18n import Translator
+from bot.render.dates import admin_time
 from bot.render.types import Button, Rendered
 from bot.services.poll_commands import (
     MAX_OPTION,
@@ -46,7 +47,7 @@ def _options(options: tuple[str, ...]) -> list[str]:
 
 
 def render_draft(draft: PollDraft, t: Translator) -> Rendered:
-    closes = None if draft.closes_at is None else t.datetime(draft.closes_at, "UTC")
+    closes = None if draft.closes_at is None else admin_time(draft.closes_at, t)
     lines = ["📝 <b>" + escape(t._("New poll")) + "</b>", "", f"<b>{escape(draft.question)}</b>"]
     lines += _options(draft.options)
     lines.append("")
@@ -89,7 +90,7 @@ def render_draft(draft: PollDraft, t: Translator) -> Rendered:
 
 def render_created(poll: PollDef, t: Translator) -> Rendered:
     language = t.language
-    closes = None if poll.closes_at is None else t.datetime(poll.closes_at, "UTC")
+    closes = None if poll.closes_at is None else admin_time(poll.closes_at, t)
     lines = [
         "✅ " + escape(t._("Poll {id} is ready.").format(id=poll.id)),
         "",
