@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,9 +30,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TOKEN = "123456:BENCH-token"
+from bench.common import (
+    ROOT,
+    TOKEN,
+    Row,
+    own_peak_rss_mb,
+    plain_subscribers,
+    print_table,
+    row,
+    seed,
+)
+
 TEXT = "Benchmark broadcast: the round table starts tomorrow at 10:00."
-ROOT = Path(__file__).resolve().parent.parent
 
 
 # server process ------------------------------------------------------------------------------
@@ -69,24 +77,6 @@ async def serve(delay: float, limit: float, paid_limit: float) -> None:
 # bot process --------------------------------------------------------------------------------
 
 
-async def _fill(db_path: Path, recipients: int) -> None:
-    from storage.db import Database
-
-    db = await Database.open(db_path)
-    batch = 5000
-    async with db.transaction() as conn:
-        for start in range(0, recipients, batch):
-            await conn.executemany(
-                "INSERT INTO subscribers (chat_id, user_id, language, joined_at)"
-                " VALUES (?, ?, ?, '2024-01-01T00:00:00.000+00:00')",
-                [
-                    (chat, chat, ("en", "ru", "ko")[chat % 3])
-                    for chat in range(start + 1, min(start + batch, recipients) + 1)
-                ],
-            )
-    await db.close()
-
-
 def _request(transport: str) -> Any:
     if transport == "aiohttp":
         from bot.transport import AiohttpRequest
@@ -110,7 +100,7 @@ async def run_bot(
 
     with tempfile.TemporaryDirectory(prefix="eventbot-bench-") as folder:
         db_path = Path(folder) / "bench.sqlite3"
-        await _fill(db_path, recipients)
+        await seed(db_path, plain_subscribers(recipients))
         bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=_request(transport))
         await bot.initialize()
         result: dict[str, Any] = {"recipients": recipients}
@@ -150,7 +140,7 @@ async def run_bot(
                 await engine.stop()
                 await db.close()  # an open aiosqlite thread would keep the process alive
         await bot.shutdown()
-    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["max_rss_mb"] = own_peak_rss_mb()
     return result
 
 
@@ -230,29 +220,24 @@ def run_phase(phase: Phase, delay: float) -> dict[str, Any]:
     return {"bot": bot, "server": stats}
 
 
-def _row(name: str, figure: str, goal: str, ok: bool | None) -> tuple[str, str, str, str]:
-    verdict = "" if ok is None else ("yes" if ok else "NO")
-    return (name, figure, goal, verdict)
-
-
-def report(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
-    rows: list[tuple[str, str, str, str]] = []
+def report(results: dict[str, dict[str, Any]]) -> list[Row]:
+    rows: list[Row] = []
     free = results.get("free")
     if free:
         bot, server = free["bot"], free["server"]
         rate = bot["sent"] / bot["elapsed"]
         share = server["too_many"] / max(server["sends"], 1)
-        rows.append(_row("1. free: achieved rate", f"{rate:.1f} msg/s", "", None))
+        rows.append(row("1. free: achieved rate", f"{rate:.1f} msg/s", "", None))
         rows.append(
-            _row(
+            row(
                 "1. free: rate / limit (100/s)", f"{rate / 100:.3f}", ">= 0.97", rate / 100 >= 0.97
             )
         )
         rows.append(
-            _row("1. free: 429 share", f"{share:.2%} ({server['too_many']})", "< 1%", share < 0.01)
+            row("1. free: 429 share", f"{share:.2%} ({server['too_many']})", "< 1%", share < 0.01)
         )
         rows.append(
-            _row(
+            row(
                 "1. free: copies / chats",
                 f"{server['copies']} / {server['chats']}",
                 f"= {bot['recipients']}",
@@ -263,7 +248,7 @@ def report(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]
     if naive:
         bot = naive["bot"]
         rows.append(
-            _row(
+            row(
                 f"1. naive loop ({bot['recipients']} sends)",
                 f"{bot['sent'] / bot['elapsed']:.1f} msg/s",
                 "(comparison)",
@@ -277,14 +262,14 @@ def report(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]
         bot, server = paid["bot"], paid["server"]
         rate = bot["sent"] / bot["elapsed"]
         cpu_ms = bot["cpu"] / max(bot["sent"], 1) * 1000
-        rows.append(_row(f"2. paid {transport}: msg/s", f"{rate:.0f}", ">= 950", rate >= 950))
+        rows.append(row(f"2. paid {transport}: msg/s", f"{rate:.0f}", ">= 950", rate >= 950))
         rows.append(
-            _row(
+            row(
                 f"2. paid {transport}: bot CPU/msg", f"{cpu_ms:.3f} ms", "<= 0.5 ms", cpu_ms <= 0.5
             )
         )
         rows.append(
-            _row(
+            row(
                 f"2. paid {transport}: 429s, copies",
                 f"{server['too_many']}, {server['copies']}/{bot['recipients']}",
                 "",
@@ -295,27 +280,15 @@ def report(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]
     if rss:
         bot = rss["bot"]
         rows.append(
-            _row(
+            row(
                 f"3. peak RSS, {bot['recipients']:,} subscribers",
                 f"{bot['max_rss_mb']:.1f} MB",
                 "<= 150 MB",
                 bot["max_rss_mb"] <= 150,
             )
         )
-        rows.append(_row("3. (that run) msg/s", f"{bot['sent'] / bot['elapsed']:.0f}", "", None))
+        rows.append(row("3. (that run) msg/s", f"{bot['sent'] / bot['elapsed']:.0f}", "", None))
     return rows
-
-
-def print_table(rows: Sequence[tuple[str, str, str, str]]) -> None:
-    header = ("measure", "figure", "goal", "met")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    line = "+".join("-" * (w + 2) for w in widths)
-    print(line)
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    print(line)
-    for row in rows:
-        print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
-    print(line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

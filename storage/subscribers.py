@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import islice
 
 import aiosqlite
 
@@ -11,9 +14,53 @@ from storage.db import Database
 from storage.models import Subscriber
 
 
+@dataclass(frozen=True, slots=True)
+class NewSubscriber:
+    """One chat for :meth:`SubscriberRepository.add_many` (bulk import, benchmark seeding)."""
+
+    chat_id: int
+    language: str
+    chat_type: str = "private"
+    user_id: int | None = None
+    title: str | None = None
+    topics: tuple[str, ...] = ()
+
+
 class SubscriberRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def add_many(self, subscribers: Iterable[NewSubscriber], *, batch: int = 20_000) -> int:
+        """Store many new active subscribers with their topics, ``batch`` chats per
+        transaction (so other writers get the lock in between). Chats already stored are
+        left exactly as they are. Returns how many were added."""
+        assert batch > 0
+        stamp = to_db(now_utc())
+        added = 0
+        chats = iter(subscribers)
+        while chunk := list(islice(chats, batch)):
+            async with self.db.transaction() as conn:
+                async with conn.execute(
+                    "SELECT chat_id FROM subscribers WHERE chat_id IN"
+                    " (SELECT value FROM json_each(?))",
+                    (json.dumps([s.chat_id for s in chunk]),),
+                ) as cursor:
+                    known = {int(r[0]) for r in await cursor.fetchall()}
+                fresh = {s.chat_id: s for s in chunk if s.chat_id not in known}
+                await conn.executemany(
+                    "INSERT INTO subscribers (chat_id, user_id, chat_type, title, language,"
+                    " active, joined_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+                    [
+                        (s.chat_id, s.user_id, s.chat_type, s.title, s.language, stamp)
+                        for s in fresh.values()
+                    ],
+                )
+                await conn.executemany(
+                    "INSERT OR IGNORE INTO subscriber_topics (chat_id, topic) VALUES (?, ?)",
+                    [(s.chat_id, topic) for s in fresh.values() for topic in s.topics],
+                )
+            added += len(fresh)
+        return added
 
     async def get(self, chat_id: int) -> Subscriber | None:
         async with self.db.conn.execute(
