@@ -26,6 +26,9 @@ class Recorder(BotState):
         """Successful message-creating sends per chat id."""
         self.internal_errors: list[str] = []
         """Tracebacks of bugs in the fake server itself (answered as 500)."""
+        self.timeline: list[tuple[float, str, int]] | None = None
+        """Set it to a list to get (monotonic time, method, status) of every answer, even
+        with ``record_params`` off (benchmarks: rates per sliding second, when 429s came)."""
         self._waiters: list[tuple[Predicate, asyncio.Future[Request]]] = []
         self._changed = asyncio.Event()
 
@@ -33,6 +36,8 @@ class Recorder(BotState):
         self, method: str, params: JSON, files: dict[str, UploadedFile], status: int, payload: JSON
     ) -> None:
         self.stats.add(method, status)
+        if self.timeline is not None:
+            self.timeline.append((time.monotonic(), method, status))
         if self.record_params or self._waiters:
             request = Request(method, params, files, time.monotonic(), status, payload)
             if self.record_params:
