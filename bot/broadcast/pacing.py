@@ -36,11 +36,14 @@ QUANTUM = 0.01
 time; at 25 msg/s, one per timer): the event loop wakes at most 100 times a second for
 pacing rather than once per message. The spacing itself is exact."""
 
-GUARD = 0.03
+GUARD = 0.02
 """The sliding window the pacer enforces is this much longer than a second: arrivals at the
-server may bunch up by as much (scheduling, the network) and still never exceed the
+server may bunch up by as much (20 ms: scheduling, the network) and still never exceed the
 configured rate in any sliding second. It also sets the initial rate: ``rate / (1 +
-GUARD)``, about 97 % of the configured one."""
+GUARD)``, 98 % of the configured one."""
+CATCH_UP = 2
+"""Timer quanta a late timer may make up for (20 ms of sends): the spacing survives event
+loop lag, and the window still caps what that releases at once."""
 
 DECREASE = 0.95
 """After a 429 the rate becomes this share of the rate that the server actually took."""
@@ -138,9 +141,9 @@ class Pacer:
         self._grow(now)
         self._granted.append(now)
         self._history.append(now)
-        # From the later of the schedule and now (minus one timer's lag): a sender that was
-        # idle or late gets no burst to catch up.
-        self._next = max(self._next, now - self._quantum) + 1.0 / self._rate
+        # From the later of the schedule and now (minus a late timer's lag): a sender that
+        # was idle or stalled gets no burst to catch up.
+        self._next = max(self._next, now - CATCH_UP * self._quantum) + 1.0 / self._rate
 
     def _release(self) -> None:
         self._timer = None
