@@ -56,7 +56,7 @@ async def serve(
     delay: float, limit: float, paid_limit: float, strict: bool, escalate: bool
 ) -> None:
     """Run the fake Bot API until stdin closes; print its port, then its counters as JSON."""
-    from tests.fakebot import FakeBotApi
+    from tests.fakebot import FakeBotApi, most_in_window
 
     api = FakeBotApi(token=TOKEN, record_params=False, delay=delay)
     api.rate_limit(limit, paid_per_second=paid_limit, strict=strict, escalate=escalate)
@@ -78,7 +78,7 @@ async def serve(
                 "too_many_late": sum(
                     1 for at, status in sends if status == 429 and at > first + 1.0
                 ),
-                "peak_second": most_in_any_second(accepted),
+                "peak_second": most_in_window(accepted),
                 "chats": len(api.delivered),
                 "copies": sum(api.delivered.values()),
                 "server_cpu": time.process_time(),
@@ -86,16 +86,6 @@ async def serve(
         ),
         flush=True,
     )
-
-
-def most_in_any_second(times: list[float]) -> int:
-    """The most of (sorted) ``times`` inside any sliding second."""
-    best, start = 0, 0
-    for end, at in enumerate(times):
-        while times[start] <= at - 1.0:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 # bot process --------------------------------------------------------------------------------

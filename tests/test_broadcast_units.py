@@ -25,13 +25,6 @@ from tests.sample_events import round_table
 NOW = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
 
 # parsing -------------------------------------------------------------------------------------
 

@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from bot.services.flood import FloodGuard
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import Clock
 
 
 def test_three_a_second_then_twenty_a_minute() -> None:

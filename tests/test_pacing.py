@@ -10,17 +10,12 @@ import pytest
 
 from bot.broadcast.budget import chat_type_of, counted
 from bot.broadcast.pacing import GUARD, ChatLimiter, Pacer, Priority
+from tests.clock import Clock
+from tests.fakebot import most_in_window
 
 W = 1.0 + GUARD
 """The window the pacer enforces (and the per-chat interval), in seconds."""
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def drive(pacer: Pacer, clock: Clock, sends: int, jitter: float = 0.0) -> list[float]:
@@ -33,23 +28,13 @@ def drive(pacer: Pacer, clock: Clock, sends: int, jitter: float = 0.0) -> list[f
     return times
 
 
-def most_in_any(times: list[float], span: float) -> int:
-    """The most of ``times`` inside any half-open window of ``span`` seconds."""
-    best, start = 0, 0
-    for end, at in enumerate(times):
-        while times[start] <= at - span:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
 def test_turns_are_evenly_spaced_a_little_below_the_rate() -> None:
     clock = Clock()
     pacer = Pacer(100, clock=clock)
     times = drive(pacer, clock, 500)
     gaps = [round(b - a, 6) for a, b in itertools.pairwise(times)]
     assert gaps.count(round(W / 100, 6)) >= 480  # the rest: the window cap after the start
-    assert most_in_any(times, W) <= 100  # no sliding second holds more than the rate
+    assert most_in_window(times, W) <= 100  # no sliding second holds more than the rate
     assert len(times) / (times[-1] - times[0]) >= 100 / W - 0.5
 
 
@@ -60,11 +45,11 @@ def test_no_catch_up_burst_after_idling_or_stalling() -> None:
     clock.now += 10.0  # idle: nothing is owed
     times = drive(pacer, clock, 2000)
     # at most two timer quanta's worth (20 sends) at once, on top of the even spacing
-    assert most_in_any(times, 0.01) <= 31
-    assert most_in_any(times, 1.0) <= 1000
+    assert most_in_window(times, 0.01) <= 31
+    assert most_in_window(times, 1.0) <= 1000
     clock.now += 0.5  # a stall in the middle of sending
     times += drive(pacer, clock, 1000)
-    assert most_in_any(times, W) <= 1000
+    assert most_in_window(times, W) <= 1000
 
 
 def test_the_window_caps_what_bunches_up() -> None:
@@ -77,7 +62,7 @@ def test_the_window_caps_what_bunches_up() -> None:
         while pacer.free_at() <= clock.now:
             pacer.take(clock.now)
             times.append(clock.now)
-    assert most_in_any(times, W) <= 50
+    assert most_in_window(times, W) <= 50
 
 
 def test_pause_holds_everyone_and_a_shorter_one_does_not_shorten_it() -> None:

@@ -11,20 +11,14 @@ from bot.config import Config
 from tests.broadcast_helpers import add_subscribers, copies, fast_bot
 from tests.chat_helpers import calm, say
 from tests.conftest import ADMIN_ID, BotHarness
-from tests.fakebot import FakeBotApi, Request
+from tests.fakebot import FakeBotApi, Request, most_in_window
 
 HELP = "Subscribe to event announcements"
 WAIT = "Too many requests at once"
 
 
 def most_in_any_second(requests: list[Request]) -> int:
-    times = sorted(r.time for r in requests)
-    best, start = 0, 0
-    for end, at in enumerate(times):
-        while times[start] <= at - 1.0:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
+    return most_in_window(sorted(r.time for r in requests))
 
 
 async def _broadcast(bot: BotHarness, title: str) -> int:

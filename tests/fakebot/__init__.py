@@ -7,8 +7,17 @@ rate limiter), ``state`` (chats, members, messages, polls, files), ``objects`` (
 JSON builders), ``validation`` (HTML parse mode, lengths, keyboards), ``records``, ``names``.
 """
 
-from tests.fakebot.records import ApiError, Request, Stats, UploadedFile
+from tests.fakebot.records import ApiError, Request, Stats, UploadedFile, most_in_window
 from tests.fakebot.server import FakeBotApi
 from tests.fakebot.state import PollState, StoredFile
 
-__all__ = ["ApiError", "FakeBotApi", "PollState", "Request", "Stats", "StoredFile", "UploadedFile"]
+__all__ = [
+    "ApiError",
+    "FakeBotApi",
+    "PollState",
+    "Request",
+    "Stats",
+    "StoredFile",
+    "UploadedFile",
+    "most_in_window",
+]

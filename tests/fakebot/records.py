@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,3 +138,14 @@ class Stats:
     def __str__(self) -> str:
         rows = sorted(self.by_method_status.items(), key=lambda kv: (kv[0][0], kv[0][1]))
         return ", ".join(f"{m}/{s}: {n}" for (m, s), n in rows) or "no requests"
+
+
+def most_in_window(times: Sequence[float], span: float = 1.0) -> int:
+    """The most of ``times`` (sorted) inside any half-open window of ``span`` seconds: what a
+    sliding-window flood limit counts (e.g. the peak of accepted sends in any second)."""
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while times[start] <= at - span:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
