@@ -88,6 +88,7 @@ class ScaleApi(FakeBotApi):
         self.paid_ok = 0
         self.paid_throttled = 0
         self.first_paid: float | None = None
+        self.last_paid = 0.0
         self.paid_at: dict[int, float] = {}
         """Answer time of the n-th successful paid send, for the ``n`` asked in ``mark``."""
         self.marks: set[int] = set()
@@ -99,6 +100,7 @@ class ScaleApi(FakeBotApi):
             if status == 200:
                 self.paid_ok += 1
                 now = time.monotonic()
+                self.last_paid = now
                 if self.first_paid is None:
                     self.first_paid = now
                 if self.paid_ok in self.marks:
@@ -125,7 +127,9 @@ class BotProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
-async def start_bot(api: FakeBotApi, folder: Path, db_path: Path) -> BotProcess:
+async def start_bot(
+    api: FakeBotApi, folder: Path, db_path: Path, profile: Path | None = None
+) -> BotProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -145,8 +149,10 @@ async def start_bot(api: FakeBotApi, folder: Path, db_path: Path) -> BotProcess:
     )
     log = folder / "eventbot.log"
     with log.open("wb") as sink:  # a file, not a pipe nobody reads
+        profiler = [] if profile is None else ["-m", "cProfile", "-o", str(profile)]
         process = await asyncio.create_subprocess_exec(
             sys.executable,
+            *profiler,
             "-m",
             "bot",
             "run",
@@ -179,7 +185,7 @@ class Sampler:
         self.phase = "start"
         self.peak_by_phase: dict[str, float] = {}
         self.hwm = 0.0
-        self.cpu: dict[str, float] = {}
+        self.cpu: dict[str, tuple[float, float, float]] = {}
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -187,15 +193,19 @@ class Sampler:
 
     def enter(self, phase: str) -> None:
         self._sample()
-        self.cpu[self.phase + ">"] = cpu_seconds(self.pid) or 0.0
+        bot, own = cpu_seconds(self.pid) or 0.0, time.process_time()
+        now = time.monotonic()
+        self.cpu[self.phase + ">"] = (bot, own, now)
         self.phase = phase
-        self.cpu["<" + phase] = cpu_seconds(self.pid) or 0.0
+        self.cpu["<" + phase] = (bot, own, now)
 
-    def cpu_of(self, phase: str) -> float | None:
-        """CPU seconds the bot used during ``phase`` (once it is over)."""
+    def cpu_of(self, phase: str) -> tuple[float, float, float] | None:
+        """CPU seconds the bot and this process (the fake, the driver) used during ``phase``,
+        and its length, once it is over."""
         if "<" + phase not in self.cpu or phase + ">" not in self.cpu:
             return None
-        return self.cpu[phase + ">"] - self.cpu["<" + phase]
+        end, start = self.cpu[phase + ">"], self.cpu["<" + phase]
+        return (end[0] - start[0], end[1] - start[1], end[2] - start[2])
 
     def _sample(self) -> None:
         figures = memory(self.pid)
@@ -324,7 +334,9 @@ def _users(subscribers: int) -> list[int]:
 # the run ------------------------------------------------------------------------------------
 
 
-async def benchmark(subscribers: int, send: int, tmp: str | None) -> dict[str, Any]:
+async def benchmark(
+    subscribers: int, send: int, tmp: str | None, profile: Path | None = None
+) -> dict[str, Any]:
     result: dict[str, Any] = {"subscribers": subscribers, "send": send}
     with tempfile.TemporaryDirectory(prefix="eventbot-scale-", dir=tmp) as name:
         folder = Path(name)
@@ -339,7 +351,7 @@ async def benchmark(subscribers: int, send: int, tmp: str | None) -> dict[str, A
         api.rate_limit(100.0, paid_per_second=PAID_RATE)
         api.marks = {1, send}
         await api.start()
-        bot = await start_bot(api, folder, db_path)
+        bot = await start_bot(api, folder, db_path, profile)
         sampler = Sampler(bot.pid)
         sampler.start()
         db = await Database.open(db_path, migrate=False)
@@ -438,6 +450,7 @@ async def _drive(
         sampler.enter("cancel")
         probes.phase = "cancel"
         before = api.paid_ok
+        asked = time.monotonic()
         seconds, reply = await ask(
             api, ADMIN_ID, f"/cancel_broadcast {broadcast_id}", f"#{broadcast_id} cancelled"
         )
@@ -448,6 +461,7 @@ async def _drive(
         report = await api.wait_for(_reply_to(ADMIN_ID, "Broadcast stopped"), timeout=300)
         result["cancel_report_s"] = report.time - cancelled_at + seconds
         result["sent_after_cancel_reply"] = api.paid_ok - at_reply
+        result["last_send_after_cancel_s"] = max(api.last_paid - asked, 0.0)
         result["sent_during_cancel"] = api.paid_ok - before
         result["sent_total"] = api.paid_ok
         final = await repo.get(broadcast_id)
@@ -536,6 +550,8 @@ def report(result: dict[str, Any]) -> list[Row]:
         rows.append(row("interactive replies, worst", _fmt(worst), "< 1 s", worst < GOAL_REPLY))
     if "cancel_reply_s" in result:
         rows.append(row("/cancel_broadcast reply", _fmt(result["cancel_reply_s"]), "", None))
+        last = _fmt(result.get("last_send_after_cancel_s"))
+        rows.append(row("cancel -> last message out", last, "", None))
         rows.append(
             row(
                 "cancel -> final report (sent meanwhile)",
@@ -556,10 +572,17 @@ def report(result: dict[str, Any]) -> list[Row]:
                 None,
             )
         )
-    cpu = result.get("cpu_s", {})
-    if cpu.get("queue") is not None and cpu.get("send") is not None:
-        figure = f"{cpu['queue']:.1f} s, {cpu['send']:.1f} s"
-        rows.append(row("bot CPU: queue, send phases", figure, "", None))
+    for phase, figures in result.get("cpu_s", {}).items():
+        if figures is not None and phase in ("queue", "send", "cancel"):
+            bot, own, length = figures
+            rows.append(
+                row(
+                    f"CPU in {phase} phase: bot, fake+driver",
+                    f"{bot:.1f} s, {own:.1f} s (in {length:.1f} s)",
+                    "",
+                    None,
+                )
+            )
     if "error" in result:
         rows.append(row("RUN STOPPED", result["error"][:60], "", False))
     return rows
@@ -571,8 +594,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--send", type=int, default=10_000, help="paid sends before cancelling")
     parser.add_argument("--tmp", help="folder for the temporary database (default: system's)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--profile", type=Path, help="run the bot under cProfile, its stats to this file"
+    )
     args = parser.parse_args(argv)
-    result = asyncio.run(benchmark(args.subscribers, args.send, args.tmp))
+    profile = None if args.profile is None else args.profile.resolve()
+    result = asyncio.run(benchmark(args.subscribers, args.send, args.tmp, profile))
     print(json.dumps(result), file=sys.stderr)
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
