@@ -3,6 +3,8 @@
     python -m bench.scale                                   # 1,000,000 subscribers
     python -m bench.scale --subscribers 100000 --send 2000  # smaller, to try it out
     python -m bench.scale --json after.json                 # also write the figures
+    python -m bench.scale --group-every 0                   # private chats only
+    python -m bench.scale --profile bot.prof                # the bot under cProfile
 
 Processes: this one seeds the database (through ``SubscriberRepository.add_many``: mixed
 languages en/ru/ko, topics, one chat in 50 a supergroup), runs the fake Bot API on 127.0.0.1
@@ -19,8 +21,11 @@ Steps, each bounded in time:
    without, twice each: time from the command to the preview with its counts by language;
 3. queue: Send pressed on the unfiltered draft, time until the broadcast is ``running`` with
    ``total`` = every subscriber (read from the database by this process every 50 ms);
-4. send: until the fake has answered the first ``--send`` (10,000) paid messages;
-5. cancel: ``/cancel_broadcast``: time to its reply, and to the final report.
+4. send: until the fake has answered the first ``--send`` (10,000) paid messages (the
+   outbox goes in chat id order, so with the default mix these are the first 10,000 of the
+   20,000 groups: negative ids come first);
+5. cancel: ``/cancel_broadcast``: time to its reply, to the last message sent, and to the
+   final report.
 
 Throughout 3–5 the admin sends ``/stats`` (every 2 s) and three ordinary subscribers send
 ``/help`` or ``/events`` (every 0.5 s each, one at a time per user): each reply's latency is
@@ -320,12 +325,12 @@ async def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> 
         await asyncio.sleep(0.01)
 
 
-def _users(subscribers: int) -> list[int]:
+def _users(subscribers: int, group_every: int) -> list[int]:
     """Three ordinary private subscribers far down the queue (beyond the first sends)."""
     users = []
     for share in (0.61, 0.77, 0.93):
         chat = int(subscribers * share) + 1
-        while chat % GROUP_EVERY == 0:
+        while group_every and chat % group_every == 0:
             chat += 1
         users.append(chat)
     return users
@@ -335,14 +340,23 @@ def _users(subscribers: int) -> list[int]:
 
 
 async def benchmark(
-    subscribers: int, send: int, tmp: str | None, profile: Path | None = None
+    subscribers: int,
+    send: int,
+    tmp: str | None,
+    *,
+    group_every: int = GROUP_EVERY,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
-    result: dict[str, Any] = {"subscribers": subscribers, "send": send}
+    result: dict[str, Any] = {
+        "subscribers": subscribers,
+        "send": send,
+        "groups": subscribers // group_every if group_every else 0,
+    }
     with tempfile.TemporaryDirectory(prefix="eventbot-scale-", dir=tmp) as name:
         folder = Path(name)
         db_path = folder / "eventbot.sqlite3"
         started = time.monotonic()
-        added = await seed(db_path, mixed_subscribers(subscribers))
+        added = await seed(db_path, mixed_subscribers(subscribers, group_every))
         result["seed_s"] = time.monotonic() - started
         assert added == subscribers, added
         print(f"seeded {added:,} subscribers in {result['seed_s']:.1f} s", file=sys.stderr)
@@ -356,7 +370,8 @@ async def benchmark(
         sampler.start()
         db = await Database.open(db_path, migrate=False)
         try:
-            await _drive(api, bot, sampler, BroadcastRepository(db), subscribers, send, result)
+            users = _users(subscribers, group_every)
+            await _drive(api, sampler, BroadcastRepository(db), users, send, result)
         except (TimeoutError, AssertionError) as error:
             result["error"] = str(error)
             print(f"run stopped: {error}\n--- bot log ---\n{bot.tail()}", file=sys.stderr)
@@ -375,14 +390,13 @@ async def benchmark(
 
 async def _drive(
     api: ScaleApi,
-    bot: BotProcess,
     sampler: Sampler,
     repo: BroadcastRepository,
-    subscribers: int,
+    users: list[int],
     send: int,
     result: dict[str, Any],
 ) -> None:
-    user_a, user_b, user_c = _users(subscribers)
+    user_a, user_b, user_c = users
     # Start-up (the update waits at the fake until the bot polls).
     seconds, reply = await ask(api, ADMIN_ID, "/help", None, timeout=120)
     assert reply is not None, "the bot did not start within 120 s"
@@ -494,7 +508,10 @@ def _spread(values: Sequence[float]) -> str:
 def report(result: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     n = result["subscribers"]
-    rows.append(row(f"seeding {n:,} subscribers", _fmt(result.get("seed_s")), "", None))
+    groups = result.get("groups", 0)
+    rows.append(
+        row(f"seeding {n:,} subscribers ({groups:,} groups)", _fmt(result.get("seed_s")), "", None)
+    )
     previews = result.get("preview_s", {})
     for variant, label in (("all", "everyone"), ("filtered", FILTERS)):
         values = previews.get(variant, [])
@@ -592,6 +609,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--send", type=int, default=10_000, help="paid sends before cancelling")
+    parser.add_argument(
+        "--group-every",
+        type=int,
+        default=GROUP_EVERY,
+        help=f"one subscriber in this many is a supergroup (default {GROUP_EVERY}; 0: none)",
+    )
     parser.add_argument("--tmp", help="folder for the temporary database (default: system's)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
@@ -599,7 +622,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     profile = None if args.profile is None else args.profile.resolve()
-    result = asyncio.run(benchmark(args.subscribers, args.send, args.tmp, profile))
+    result = asyncio.run(
+        benchmark(
+            args.subscribers, args.send, args.tmp, group_every=args.group_every, profile=profile
+        )
+    )
     print(json.dumps(result), file=sys.stderr)
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
