@@ -352,7 +352,10 @@ class BroadcastRepository:
                     row = await cur.fetchone()
                 if row is None or row["state"] != "queuing":
                     return None
-                found = _audience_filter(Audience.from_json(row["audience"]), bits)
+                if row["audience"] == EXPLICIT_AUDIENCE:  # (never queuing: its rows exist)
+                    found = _Filter("0", [], False)
+                else:
+                    found = _audience_filter(Audience.from_json(row["audience"]), bits)
                 # NOT INDEXED: walk the table in chat id order from the last chat queued.
                 cursor = await conn.execute(
                     "INSERT INTO broadcast_outbox (broadcast_id, chat_id, chat_type, language)"
