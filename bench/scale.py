@@ -256,18 +256,14 @@ async def ask(
     contains: str | None,
     *,
     timeout: float = REPLY_TIMEOUT,
-    callback: tuple[str, int] | None = None,
 ) -> tuple[float, Request | None]:
-    """Queue a message (or, with ``callback`` = (data, message id), a button press) from
-    ``chat_id``; the seconds until the bot's reply was answered, and the reply (None after
-    ``timeout``: the seconds are then ``timeout``)."""
+    """Queue a message from ``chat_id``; the seconds until the bot's reply (containing
+    ``contains``) was answered, and the reply (None after ``timeout``: the seconds are then
+    ``timeout``)."""
     waiter = asyncio.create_task(api.wait_for(_reply_to(chat_id, contains), timeout=timeout))
     await asyncio.sleep(0)  # the waiter is registered before the update exists
     started = time.monotonic()
-    if callback is None:
-        api.inject_message(chat_id, text, user_id=chat_id)
-    else:
-        api.inject_callback_query(chat_id, callback[0], message_id=callback[1], user_id=chat_id)
+    api.inject_message(chat_id, text, user_id=chat_id)
     try:
         reply = await waiter
     except AssertionError:  # wait_for's timeout

@@ -122,13 +122,12 @@ class BroadcastEngine:
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop claiming; let requests already made finish (up to ``grace`` s) and record
-        them. Anything unfinished resumes at the next start."""
-        for task in [self._recovery, *self._cleanups.values()]:
-            if task is not None:  # what they leave undone is done at the next start
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._recovery = None
+        them, and cancels' marking of rows. Anything unfinished resumes at the next start."""
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+            self._recovery = None
         if self._scheduler is not None:
             self._scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -136,7 +135,7 @@ class BroadcastEngine:
             self._scheduler = None
         for runner in self._runners.values():
             runner.stop()
-        tasks = list(self._tasks.values())
+        tasks = [*self._tasks.values(), *self._cleanups.values()]
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=grace)
             for task in late:
@@ -331,7 +330,7 @@ class BroadcastEngine:
             if cancelled:  # report once its pending rows are marked cancelled
                 cleanup = self._cleanups.get(runner.id)
                 if cleanup is not None:
-                    await cleanup
+                    await asyncio.wait([cleanup])  # (done or, at a late stop, cancelled)
                 runner.figures = await self.repo.figures(runner.id)
             log.info(
                 "broadcast %s %s: %s",
