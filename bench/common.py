@@ -32,15 +32,15 @@ def plain_subscribers(count: int) -> Iterator[NewSubscriber]:
         yield NewSubscriber(chat, LANGUAGES[chat % 3], user_id=chat)
 
 
-def mixed_subscribers(count: int) -> Iterator[NewSubscriber]:
-    """``count`` chats: about half en, a third ru, the rest ko; every ``GROUP_EVERY``-th a
-    supergroup (negative id); topics any subset of the three (an eighth have none)."""
+def mixed_subscribers(count: int, group_every: int = GROUP_EVERY) -> Iterator[NewSubscriber]:
+    """``count`` chats: about half en, a third ru, the rest ko; every ``group_every``-th a
+    supergroup (negative id; 0: none); topics any subset of the three (an eighth have none)."""
     subsets = [tuple(t for bit, t in enumerate(TOPICS) if mask >> bit & 1) for mask in range(8)]
     for n in range(1, count + 1):
         spread = n * 2654435761 % 4294967296  # Knuth's multiplicative hash: no stripes
         language = "en" if spread % 6 < 3 else ("ru" if spread % 6 < 5 else "ko")
         topics = subsets[(spread >> 8) % 8]
-        if n % GROUP_EVERY == 0:
+        if group_every and n % group_every == 0:
             chat = GROUP_BASE - n
             yield NewSubscriber(chat, language, "supergroup", title=f"Group {n}", topics=topics)
         else:

@@ -3,6 +3,8 @@
     python -m bench.scale                                   # 1,000,000 subscribers
     python -m bench.scale --subscribers 100000 --send 2000  # smaller, to try it out
     python -m bench.scale --json after.json                 # also write the figures
+    python -m bench.scale --group-every 0                   # private chats only
+    python -m bench.scale --profile bot.prof                # the bot under cProfile
 
 Processes: this one seeds the database (through ``SubscriberRepository.add_many``: mixed
 languages en/ru/ko, topics, one chat in 50 a supergroup), runs the fake Bot API on 127.0.0.1
@@ -19,8 +21,11 @@ Steps, each bounded in time:
    without, twice each: time from the command to the preview with its counts by language;
 3. queue: Send pressed on the unfiltered draft, time until the broadcast is ``running`` with
    ``total`` = every subscriber (read from the database by this process every 50 ms);
-4. send: until the fake has answered the first ``--send`` (10,000) paid messages;
-5. cancel: ``/cancel_broadcast``: time to its reply, and to the final report.
+4. send: until the fake has answered the first ``--send`` (10,000) paid messages (the
+   outbox goes in chat id order, so with the default mix these are the first 10,000 of the
+   20,000 groups: negative ids come first);
+5. cancel: ``/cancel_broadcast``: time to its reply, to the last message sent, and to the
+   final report.
 
 Throughout 3–5 the admin sends ``/stats`` (every 2 s) and three ordinary subscribers send
 ``/help`` or ``/events`` (every 0.5 s each, one at a time per user): each reply's latency is
@@ -88,6 +93,7 @@ class ScaleApi(FakeBotApi):
         self.paid_ok = 0
         self.paid_throttled = 0
         self.first_paid: float | None = None
+        self.last_paid = 0.0
         self.paid_at: dict[int, float] = {}
         """Answer time of the n-th successful paid send, for the ``n`` asked in ``mark``."""
         self.marks: set[int] = set()
@@ -99,6 +105,7 @@ class ScaleApi(FakeBotApi):
             if status == 200:
                 self.paid_ok += 1
                 now = time.monotonic()
+                self.last_paid = now
                 if self.first_paid is None:
                     self.first_paid = now
                 if self.paid_ok in self.marks:
@@ -125,7 +132,9 @@ class BotProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
-async def start_bot(api: FakeBotApi, folder: Path, db_path: Path) -> BotProcess:
+async def start_bot(
+    api: FakeBotApi, folder: Path, db_path: Path, profile: Path | None = None
+) -> BotProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -145,8 +154,10 @@ async def start_bot(api: FakeBotApi, folder: Path, db_path: Path) -> BotProcess:
     )
     log = folder / "eventbot.log"
     with log.open("wb") as sink:  # a file, not a pipe nobody reads
+        profiler = [] if profile is None else ["-m", "cProfile", "-o", str(profile)]
         process = await asyncio.create_subprocess_exec(
             sys.executable,
+            *profiler,
             "-m",
             "bot",
             "run",
@@ -179,7 +190,7 @@ class Sampler:
         self.phase = "start"
         self.peak_by_phase: dict[str, float] = {}
         self.hwm = 0.0
-        self.cpu: dict[str, float] = {}
+        self.cpu: dict[str, tuple[float, float, float]] = {}
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -187,15 +198,19 @@ class Sampler:
 
     def enter(self, phase: str) -> None:
         self._sample()
-        self.cpu[self.phase + ">"] = cpu_seconds(self.pid) or 0.0
+        bot, own = cpu_seconds(self.pid) or 0.0, time.process_time()
+        now = time.monotonic()
+        self.cpu[self.phase + ">"] = (bot, own, now)
         self.phase = phase
-        self.cpu["<" + phase] = cpu_seconds(self.pid) or 0.0
+        self.cpu["<" + phase] = (bot, own, now)
 
-    def cpu_of(self, phase: str) -> float | None:
-        """CPU seconds the bot used during ``phase`` (once it is over)."""
+    def cpu_of(self, phase: str) -> tuple[float, float, float] | None:
+        """CPU seconds the bot and this process (the fake, the driver) used during ``phase``,
+        and its length, once it is over."""
         if "<" + phase not in self.cpu or phase + ">" not in self.cpu:
             return None
-        return self.cpu[phase + ">"] - self.cpu["<" + phase]
+        end, start = self.cpu[phase + ">"], self.cpu["<" + phase]
+        return (end[0] - start[0], end[1] - start[1], end[2] - start[2])
 
     def _sample(self) -> None:
         figures = memory(self.pid)
@@ -241,18 +256,14 @@ async def ask(
     contains: str | None,
     *,
     timeout: float = REPLY_TIMEOUT,
-    callback: tuple[str, int] | None = None,
 ) -> tuple[float, Request | None]:
-    """Queue a message (or, with ``callback`` = (data, message id), a button press) from
-    ``chat_id``; the seconds until the bot's reply was answered, and the reply (None after
-    ``timeout``: the seconds are then ``timeout``)."""
+    """Queue a message from ``chat_id``; the seconds until the bot's reply (containing
+    ``contains``) was answered, and the reply (None after ``timeout``: the seconds are then
+    ``timeout``)."""
     waiter = asyncio.create_task(api.wait_for(_reply_to(chat_id, contains), timeout=timeout))
     await asyncio.sleep(0)  # the waiter is registered before the update exists
     started = time.monotonic()
-    if callback is None:
-        api.inject_message(chat_id, text, user_id=chat_id)
-    else:
-        api.inject_callback_query(chat_id, callback[0], message_id=callback[1], user_id=chat_id)
+    api.inject_message(chat_id, text, user_id=chat_id)
     try:
         reply = await waiter
     except AssertionError:  # wait_for's timeout
@@ -310,12 +321,12 @@ async def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> 
         await asyncio.sleep(0.01)
 
 
-def _users(subscribers: int) -> list[int]:
+def _users(subscribers: int, group_every: int) -> list[int]:
     """Three ordinary private subscribers far down the queue (beyond the first sends)."""
     users = []
     for share in (0.61, 0.77, 0.93):
         chat = int(subscribers * share) + 1
-        while chat % GROUP_EVERY == 0:
+        while group_every and chat % group_every == 0:
             chat += 1
         users.append(chat)
     return users
@@ -324,13 +335,24 @@ def _users(subscribers: int) -> list[int]:
 # the run ------------------------------------------------------------------------------------
 
 
-async def benchmark(subscribers: int, send: int, tmp: str | None) -> dict[str, Any]:
-    result: dict[str, Any] = {"subscribers": subscribers, "send": send}
+async def benchmark(
+    subscribers: int,
+    send: int,
+    tmp: str | None,
+    *,
+    group_every: int = GROUP_EVERY,
+    profile: Path | None = None,
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "subscribers": subscribers,
+        "send": send,
+        "groups": subscribers // group_every if group_every else 0,
+    }
     with tempfile.TemporaryDirectory(prefix="eventbot-scale-", dir=tmp) as name:
         folder = Path(name)
         db_path = folder / "eventbot.sqlite3"
         started = time.monotonic()
-        added = await seed(db_path, mixed_subscribers(subscribers))
+        added = await seed(db_path, mixed_subscribers(subscribers, group_every))
         result["seed_s"] = time.monotonic() - started
         assert added == subscribers, added
         print(f"seeded {added:,} subscribers in {result['seed_s']:.1f} s", file=sys.stderr)
@@ -339,12 +361,13 @@ async def benchmark(subscribers: int, send: int, tmp: str | None) -> dict[str, A
         api.rate_limit(100.0, paid_per_second=PAID_RATE)
         api.marks = {1, send}
         await api.start()
-        bot = await start_bot(api, folder, db_path)
+        bot = await start_bot(api, folder, db_path, profile)
         sampler = Sampler(bot.pid)
         sampler.start()
         db = await Database.open(db_path, migrate=False)
         try:
-            await _drive(api, bot, sampler, BroadcastRepository(db), subscribers, send, result)
+            users = _users(subscribers, group_every)
+            await _drive(api, sampler, BroadcastRepository(db), users, send, result)
         except (TimeoutError, AssertionError) as error:
             result["error"] = str(error)
             print(f"run stopped: {error}\n--- bot log ---\n{bot.tail()}", file=sys.stderr)
@@ -363,14 +386,13 @@ async def benchmark(subscribers: int, send: int, tmp: str | None) -> dict[str, A
 
 async def _drive(
     api: ScaleApi,
-    bot: BotProcess,
     sampler: Sampler,
     repo: BroadcastRepository,
-    subscribers: int,
+    users: list[int],
     send: int,
     result: dict[str, Any],
 ) -> None:
-    user_a, user_b, user_c = _users(subscribers)
+    user_a, user_b, user_c = users
     # Start-up (the update waits at the fake until the bot polls).
     seconds, reply = await ask(api, ADMIN_ID, "/help", None, timeout=120)
     assert reply is not None, "the bot did not start within 120 s"
@@ -438,6 +460,7 @@ async def _drive(
         sampler.enter("cancel")
         probes.phase = "cancel"
         before = api.paid_ok
+        asked = time.monotonic()
         seconds, reply = await ask(
             api, ADMIN_ID, f"/cancel_broadcast {broadcast_id}", f"#{broadcast_id} cancelled"
         )
@@ -448,6 +471,7 @@ async def _drive(
         report = await api.wait_for(_reply_to(ADMIN_ID, "Broadcast stopped"), timeout=300)
         result["cancel_report_s"] = report.time - cancelled_at + seconds
         result["sent_after_cancel_reply"] = api.paid_ok - at_reply
+        result["last_send_after_cancel_s"] = max(api.last_paid - asked, 0.0)
         result["sent_during_cancel"] = api.paid_ok - before
         result["sent_total"] = api.paid_ok
         final = await repo.get(broadcast_id)
@@ -480,7 +504,10 @@ def _spread(values: Sequence[float]) -> str:
 def report(result: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     n = result["subscribers"]
-    rows.append(row(f"seeding {n:,} subscribers", _fmt(result.get("seed_s")), "", None))
+    groups = result.get("groups", 0)
+    rows.append(
+        row(f"seeding {n:,} subscribers ({groups:,} groups)", _fmt(result.get("seed_s")), "", None)
+    )
     previews = result.get("preview_s", {})
     for variant, label in (("all", "everyone"), ("filtered", FILTERS)):
         values = previews.get(variant, [])
@@ -536,6 +563,8 @@ def report(result: dict[str, Any]) -> list[Row]:
         rows.append(row("interactive replies, worst", _fmt(worst), "< 1 s", worst < GOAL_REPLY))
     if "cancel_reply_s" in result:
         rows.append(row("/cancel_broadcast reply", _fmt(result["cancel_reply_s"]), "", None))
+        last = _fmt(result.get("last_send_after_cancel_s"))
+        rows.append(row("cancel -> last message out", last, "", None))
         rows.append(
             row(
                 "cancel -> final report (sent meanwhile)",
@@ -556,10 +585,17 @@ def report(result: dict[str, Any]) -> list[Row]:
                 None,
             )
         )
-    cpu = result.get("cpu_s", {})
-    if cpu.get("queue") is not None and cpu.get("send") is not None:
-        figure = f"{cpu['queue']:.1f} s, {cpu['send']:.1f} s"
-        rows.append(row("bot CPU: queue, send phases", figure, "", None))
+    for phase, figures in result.get("cpu_s", {}).items():
+        if figures is not None and phase in ("queue", "send", "cancel"):
+            bot, own, length = figures
+            rows.append(
+                row(
+                    f"CPU in {phase} phase: bot, fake+driver",
+                    f"{bot:.1f} s, {own:.1f} s (in {length:.1f} s)",
+                    "",
+                    None,
+                )
+            )
     if "error" in result:
         rows.append(row("RUN STOPPED", result["error"][:60], "", False))
     return rows
@@ -569,10 +605,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--send", type=int, default=10_000, help="paid sends before cancelling")
+    parser.add_argument(
+        "--group-every",
+        type=int,
+        default=GROUP_EVERY,
+        help=f"one subscriber in this many is a supergroup (default {GROUP_EVERY}; 0: none)",
+    )
     parser.add_argument("--tmp", help="folder for the temporary database (default: system's)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--profile", type=Path, help="run the bot under cProfile, its stats to this file"
+    )
     args = parser.parse_args(argv)
-    result = asyncio.run(benchmark(args.subscribers, args.send, args.tmp))
+    profile = None if args.profile is None else args.profile.resolve()
+    result = asyncio.run(
+        benchmark(
+            args.subscribers, args.send, args.tmp, group_every=args.group_every, profile=profile
+        )
+    )
     print(json.dumps(result), file=sys.stderr)
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -80,5 +80,7 @@ def setup_logging(level: str, secrets: list[str], fmt: str = "text") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "aiohttp.access"):
+    # aiosqlite logs every query twice at DEBUG, from its connections' threads (one writer,
+    # up to three readers): thousands of lines a second while a broadcast runs.
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

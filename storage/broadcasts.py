@@ -1,10 +1,12 @@
 """Repository for broadcasts and their outbox (one row per recipient).
 
 The sender never holds the audience in memory: recipients are copied from ``subscribers`` into
-``broadcast_outbox`` by one ``INSERT … SELECT`` (in the same transaction as the broadcast's
-move to ``running``), then claimed in small batches. Outcomes are written in batches too, in
-the same transaction as the next claim, so the write lock is taken a few dozen times a second
-however fast the broadcast goes.
+``broadcast_outbox`` by ``INSERT … SELECT`` in chunks of ``QUEUE_CHUNK`` (one transaction each,
+so nobody waits for the write lock behind a million rows) while the broadcast is ``queuing``,
+which nothing sends; the last chunk's transaction makes it ``running``. Rows are then claimed
+in small batches (only while the broadcast is ``running``). Outcomes are written in batches
+too, in the same transaction as the next claim, so the write lock is taken a few dozen times
+a second however fast the broadcast goes.
 """
 
 from __future__ import annotations
@@ -19,10 +21,17 @@ import aiosqlite
 
 from storage.clock import now_utc, optional_from_db, to_db
 from storage.db import Database
+from storage.subscribers import TOPIC_BITS, topic_bits
 
 UNFINISHED = ("pending", "sending")
 FINAL_STATES = ("sent", "blocked", "failed", "cancelled")
+CANCELLABLE = ("draft", "scheduled", "queuing", "running")
 _INSERT_BATCH = 500
+QUEUE_CHUNK = 10_000
+"""Recipients queued per transaction: the write lock is held for tens of milliseconds."""
+CANCEL_CHUNK = 10_000
+"""Pending rows cancelled per transaction."""
+_BEFORE_ANY_CHAT = -(2**63)
 
 
 @dataclass(frozen=True)
@@ -168,25 +177,41 @@ def _row(row: aiosqlite.Row) -> BroadcastRow:
     )
 
 
-def _audience_filter(audience: Audience) -> tuple[str, list[object]]:
-    """``WHERE`` clause (over ``subscribers s``) and its parameters."""
+@dataclass(frozen=True)
+class _Filter:
+    where: str
+    """``WHERE`` clause over ``subscribers s``."""
+    params: list[object]
+    counted: bool
+    """Only columns that ``subscriber_counts`` has too (so it can answer counts)."""
+
+
+def _audience_filter(audience: Audience, bits: Mapping[str, int]) -> _Filter:
+    """The audience as SQL; ``bits`` are the topic bits (``topic_bits``)."""
     clauses = ["s.active = 1"]
     params: list[object] = []
+    counted = True
     if audience.languages:
         clauses.append("s.language IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(sorted(audience.languages)))
-    if audience.topics:
+    if audience.topics and (len(bits) < TOPIC_BITS or all(t in bits for t in audience.topics)):
+        # A topic without a bit is nobody's (while bits are left): mask 0 selects no one.
+        clauses.append("(s.topic_mask & ?) != 0")
+        params.append(sum(1 << bits[topic] for topic in audience.topics if topic in bits))
+    elif audience.topics:
         clauses.append(
             "EXISTS (SELECT 1 FROM subscriber_topics t WHERE t.chat_id = s.chat_id"
             " AND t.topic IN (SELECT value FROM json_each(?)))"
         )
         params.append(json.dumps(sorted(audience.topics)))
+        counted = False
     if not audience.include_groups:
         clauses.append("s.chat_type = 'private'")
     if audience.chat_ids is not None:
         clauses.append("s.chat_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(audience.chat_ids)))
-    return " AND ".join(clauses), params
+        counted = False
+    return _Filter(" AND ".join(clauses), params, counted)
 
 
 class BroadcastRepository:
@@ -280,13 +305,17 @@ class BroadcastRepository:
         payload: Mapping[str, Any] | None = None,
     ) -> int | None:
         """Move a broadcast from one of ``from_states`` to ``running``, choosing its
-        recipients now (unless they were given as targets), all in one transaction.
+        recipients now (unless they were given as targets).
 
-        ``kind``/``payload`` replace the stored ones (an ``event`` broadcast is rendered when
-        it starts). Returns the number of recipients, or None if the broadcast was not in
-        one of ``from_states`` (already started, cancelled…): a broadcast fires once.
+        Recipients chosen among the subscribers are queued by :meth:`queue` while the
+        broadcast is ``queuing``, and the transaction that queues the last of them makes it
+        ``running``: it is sent to all of them or to nobody. ``kind``/``payload`` replace the
+        stored ones (an ``event`` broadcast is rendered when it starts). Returns the number of
+        recipients, or None if the broadcast was not in one of ``from_states`` (already
+        started, cancelled…) or was cancelled while queuing: a broadcast fires once.
         """
         now = to_db(now_utc())
+        stored_payload = None if payload is None else json.dumps(dict(payload), ensure_ascii=False)
         async with self.db.transaction() as conn:
             async with conn.execute(
                 "SELECT state, audience FROM broadcasts WHERE id = ?", (broadcast_id,)
@@ -294,28 +323,56 @@ class BroadcastRepository:
                 row = await cur.fetchone()
             if row is None or row["state"] not in from_states:
                 return None
-            if row["audience"] != EXPLICIT_AUDIENCE:
-                where, params = _audience_filter(Audience.from_json(row["audience"]))
+            if row["audience"] == EXPLICIT_AUDIENCE:  # the outbox is there already
+                total = await _count_rows(conn, broadcast_id)
                 await conn.execute(
-                    "INSERT INTO broadcast_outbox (broadcast_id, chat_id, chat_type, language)"
-                    " SELECT ?, s.chat_id, s.chat_type, s.language FROM subscribers s"
-                    f" WHERE {where}"
-                    " ORDER BY s.chat_id",
-                    (broadcast_id, *params),
+                    "UPDATE broadcasts SET state = 'running', started_at = ?, total = ?,"
+                    " kind = COALESCE(?, kind), payload = COALESCE(?, payload) WHERE id = ?",
+                    (now, total, kind, stored_payload, broadcast_id),
                 )
-            total = await _count_rows(conn, broadcast_id)
+                return total
             await conn.execute(
-                "UPDATE broadcasts SET state = 'running', started_at = ?, total = ?,"
-                " kind = COALESCE(?, kind), payload = COALESCE(?, payload) WHERE id = ?",
-                (
-                    now,
-                    total,
-                    kind,
-                    None if payload is None else json.dumps(dict(payload), ensure_ascii=False),
-                    broadcast_id,
-                ),
+                "UPDATE broadcasts SET state = 'queuing', kind = COALESCE(?, kind),"
+                " payload = COALESCE(?, payload) WHERE id = ?",
+                (kind, stored_payload, broadcast_id),
             )
-        return total
+        return await self.queue(broadcast_id)
+
+    async def queue(self, broadcast_id: int) -> int | None:
+        """Queue the recipients of a ``queuing`` broadcast, ``QUEUE_CHUNK`` per transaction,
+        in chat id order after the last chat already queued (so after a crash it goes on
+        where it stopped); the transaction of the last chunk makes it ``running``. Returns the
+        number of recipients, or None if it is not (or no longer) ``queuing``."""
+        bits = await topic_bits(self.db)
+        while True:
+            async with self.db.transaction() as conn:
+                async with conn.execute(
+                    "SELECT state, audience FROM broadcasts WHERE id = ?", (broadcast_id,)
+                ) as cur:
+                    row = await cur.fetchone()
+                if row is None or row["state"] != "queuing":
+                    return None
+                if row["audience"] == EXPLICIT_AUDIENCE:  # (never queuing: its rows exist)
+                    found = _Filter("0", [], False)
+                else:
+                    found = _audience_filter(Audience.from_json(row["audience"]), bits)
+                # NOT INDEXED: walk the table in chat id order from the last chat queued.
+                cursor = await conn.execute(
+                    "INSERT INTO broadcast_outbox (broadcast_id, chat_id, chat_type, language)"
+                    " SELECT ?, s.chat_id, s.chat_type, s.language FROM subscribers s NOT INDEXED"
+                    " WHERE s.chat_id > COALESCE((SELECT MAX(o.chat_id) FROM broadcast_outbox o"
+                    " WHERE o.broadcast_id = ?), ?)"
+                    f" AND {found.where} ORDER BY s.chat_id LIMIT ?",
+                    (broadcast_id, broadcast_id, _BEFORE_ANY_CHAT, *found.params, QUEUE_CHUNK),
+                )
+                if cursor.rowcount < QUEUE_CHUNK:  # that was the last chunk
+                    total = await _count_rows(conn, broadcast_id)
+                    await conn.execute(
+                        "UPDATE broadcasts SET state = 'running', started_at = ?, total = ?"
+                        " WHERE id = ?",
+                        (to_db(now_utc()), total, broadcast_id),
+                    )
+                    return total
 
     async def schedule_draft(self, broadcast_id: int) -> bool:
         """A confirmed draft that has a sending time becomes ``scheduled``."""
@@ -328,11 +385,17 @@ class BroadcastRepository:
         return cursor.rowcount == 1
 
     async def audience_counts(self, audience: Audience) -> dict[str, int]:
-        """How many active subscribers the audience selects, by language."""
-        where, params = _audience_filter(audience)
-        async with self.db.conn.execute(
-            f"SELECT s.language, COUNT(*) FROM subscribers s WHERE {where} GROUP BY s.language",
-            params,
+        """How many active subscribers the audience selects, by language: from
+        ``subscriber_counts`` (a few dozen rows) unless it names chats or a topic that may
+        have no bit, which need the subscribers themselves."""
+        found = _audience_filter(audience, await topic_bits(self.db))
+        table, count = "subscribers s", "COUNT(*)"
+        if found.counted:
+            table, count = "subscriber_counts s", "SUM(s.subscribers)"  # same column names
+        async with self.db.read(
+            f"SELECT s.language, {count} FROM {table} WHERE {found.where}"
+            f" GROUP BY s.language HAVING {count} > 0",
+            found.params,
         ) as cur:
             rows = await cur.fetchall()
         return {str(r[0]): int(r[1]) for r in rows}
@@ -340,21 +403,21 @@ class BroadcastRepository:
     # reading -------------------------------------------------------------------------------
 
     async def get(self, broadcast_id: int) -> BroadcastRow | None:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)
         ) as cur:
             row = await cur.fetchone()
         return None if row is None else _row(row)
 
     async def in_state(self, state: str) -> list[BroadcastRow]:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT * FROM broadcasts WHERE state = ? ORDER BY id", (state,)
         ) as cur:
             return [_row(r) for r in await cur.fetchall()]
 
     async def due(self, now: datetime) -> list[BroadcastRow]:
         """Scheduled broadcasts whose time has come, oldest first."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT * FROM broadcasts WHERE state = 'scheduled' AND scheduled_at <= ?"
             " ORDER BY scheduled_at, id",
             (to_db(now),),
@@ -362,7 +425,7 @@ class BroadcastRepository:
             return [_row(r) for r in await cur.fetchall()]
 
     async def next_scheduled_at(self) -> datetime | None:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT MIN(scheduled_at) FROM broadcasts WHERE state = 'scheduled'"
         ) as cur:
             row = await cur.fetchone()
@@ -370,14 +433,14 @@ class BroadcastRepository:
 
     async def recent(self, limit: int = 10) -> list[tuple[BroadcastRow, Figures]]:
         """The latest broadcasts (drafts left out) with their outbox figures."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT * FROM broadcasts WHERE state != 'draft' ORDER BY id DESC LIMIT ?", (limit,)
         ) as cur:
             rows = [_row(r) for r in await cur.fetchall()]
         return [(row, await self.figures(row.id)) for row in rows]
 
     async def figures(self, broadcast_id: int) -> Figures:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT state, COUNT(*) FROM broadcast_outbox WHERE broadcast_id = ? GROUP BY state",
             (broadcast_id,),
         ) as cur:
@@ -386,7 +449,7 @@ class BroadcastRepository:
 
     async def outbox(self, broadcast_id: int) -> list[tuple[int, str, int]]:
         """``(chat_id, state, attempts)`` of every recipient (for tests and diagnostics)."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT chat_id, state, attempts FROM broadcast_outbox WHERE broadcast_id = ?"
             " ORDER BY id",
             (broadcast_id,),
@@ -395,7 +458,7 @@ class BroadcastRepository:
 
     async def next_retry_at(self, broadcast_id: int) -> datetime | None:
         """The earliest ``retry_at`` among pending rows (None if none waits)."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT MIN(retry_at) FROM broadcast_outbox WHERE broadcast_id = ?"
             " AND state = 'pending' AND retry_at IS NOT NULL",
             (broadcast_id,),
@@ -405,7 +468,7 @@ class BroadcastRepository:
 
     async def has_pending(self, broadcast_id: int) -> bool:
         """Whether rows remain to be sent (now or at their ``retry_at``)."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT 1 FROM broadcast_outbox INDEXED BY broadcast_outbox_queue"
             " WHERE broadcast_id = ? AND state = 'pending' LIMIT 1",
             (broadcast_id,),
@@ -452,6 +515,12 @@ class BroadcastRepository:
             if limit <= 0:
                 return []
             async with conn.execute(
+                "SELECT state FROM broadcasts WHERE id = ?", (broadcast_id,)
+            ) as cur:
+                state = await cur.fetchone()
+            if state is None or state[0] != "running":  # e.g. cancelled: nothing more goes out
+                return []
+            async with conn.execute(
                 "SELECT id, chat_id, chat_type, language, attempts, throttled, data"
                 " FROM broadcast_outbox"
                 " WHERE broadcast_id = ? AND state = 'pending'"
@@ -492,27 +561,56 @@ class BroadcastRepository:
         return cursor.rowcount == 1
 
     async def cancel(self, broadcast_id: int) -> str | None:
-        """Cancel a draft, scheduled or running broadcast: its pending rows become
-        ``cancelled`` (rows being sent finish as they will). Returns the state it was in,
-        or None if it could not be cancelled (unknown or already over)."""
-        stamp = to_db(now_utc())
+        """Cancel a draft, scheduled, queuing or running broadcast: from this transaction on
+        none of its rows is claimed (rows being sent finish as they will); then
+        :meth:`cancel_pending` marks the others. Returns the state it was in, or None if it
+        could not be cancelled (unknown or already over)."""
         async with self.db.transaction() as conn:
             async with conn.execute(
                 "SELECT state FROM broadcasts WHERE id = ?", (broadcast_id,)
             ) as cur:
                 row = await cur.fetchone()
-            if row is None or row[0] not in ("draft", "scheduled", "running"):
+            if row is None or row[0] not in CANCELLABLE:
                 return None
             await conn.execute(
-                "UPDATE broadcast_outbox SET state = 'cancelled', done_at = ?"
-                " WHERE broadcast_id = ? AND state = 'pending'",
-                (stamp, broadcast_id),
-            )
-            await conn.execute(
                 "UPDATE broadcasts SET state = 'cancelled', finished_at = ? WHERE id = ?",
-                (stamp, broadcast_id),
+                (to_db(now_utc()), broadcast_id),
             )
         return str(row[0])
+
+    async def cancel_pending(self, broadcast_id: int) -> int:
+        """The pending rows of a cancelled broadcast become ``cancelled``, ``CANCEL_CHUNK``
+        per transaction; returns how many."""
+        async with self.db.read(
+            "SELECT state, finished_at FROM broadcasts WHERE id = ?", (broadcast_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None or row[0] != "cancelled":
+            return 0
+        stamp = str(row[1]) if row[1] is not None else to_db(now_utc())
+        cancelled = 0
+        while True:
+            async with self.db.transaction() as conn:
+                cursor = await conn.execute(
+                    "UPDATE broadcast_outbox SET state = 'cancelled', done_at = ? WHERE id IN"
+                    " (SELECT id FROM broadcast_outbox INDEXED BY broadcast_outbox_queue"
+                    " WHERE broadcast_id = ? AND state = 'pending' ORDER BY id LIMIT ?)",
+                    (stamp, broadcast_id, CANCEL_CHUNK),
+                )
+            cancelled += cursor.rowcount
+            if cursor.rowcount < CANCEL_CHUNK:
+                return cancelled
+
+    async def tidy_cancelled(self) -> int:
+        """:meth:`cancel_pending` for every cancelled broadcast that still has pending rows
+        (a crash came first); returns how many rows."""
+        async with self.db.read(
+            "SELECT b.id FROM broadcasts b WHERE b.state = 'cancelled'"
+            " AND EXISTS (SELECT 1 FROM broadcast_outbox o INDEXED BY broadcast_outbox_queue"
+            " WHERE o.broadcast_id = b.id AND o.state = 'pending')"
+        ) as cur:
+            rows = await cur.fetchall()
+        return sum([await self.cancel_pending(int(row[0])) for row in rows])
 
     async def set_progress_message(
         self, broadcast_id: int, chat_id: int, message_id: int | None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -37,17 +37,27 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    """One aiosqlite connection shared by the repositories.
+    """The connections shared by the repositories: one for writing, a few for reading.
 
     SQLite allows one writer at a time; all writes go through :meth:`transaction`, which holds
     an asyncio lock so that two coroutines never interleave statements of their transactions.
-    Reads may run at any time (WAL mode lets them see the last committed state).
+    Reads go through :meth:`read`, on their own connections (up to ``READERS``, opened when
+    needed): WAL mode lets them run while a write transaction is open and see the last
+    committed state, and a read never queues behind a write (or another slow read) on the
+    writer's aiosqlite thread. An in-memory database has one connection for everything.
     """
+
+    READERS = 3
 
     def __init__(self, connection: aiosqlite.Connection, path: Path | str) -> None:
         self.conn = connection
+        """The writer's connection (also the one :meth:`transaction` yields)."""
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._shared = str(path) == MEMORY
+        self._readers: list[aiosqlite.Connection] = []
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._opening = 0
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -56,28 +66,53 @@ class Database:
         :class:`~storage.location.DatabasePathError`, whatever the command."""
         if str(path) != MEMORY:
             prepare(Path(path))
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
-        conn.row_factory = aiosqlite.Row
+        with _about_the_path(path):
+            conn = await _connect(path, query_only=False)
         db = cls(conn, path)
-        try:
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA busy_timeout=5000")
-            if migrate:
-                await db.migrate()
-            else:
-                await db.check_version()
-        except BaseException as error:
-            await conn.close()
-            translated = opening_error(path, error)
-            if translated is None:
+        with _about_the_path(path):
+            try:
+                if migrate:
+                    await db.migrate()
+                else:
+                    await db.check_version()
+            except BaseException:
+                await conn.close()
                 raise
-            raise translated from error
         return db
 
     async def close(self) -> None:
+        readers, self._readers = self._readers, []
+        for reader in readers:
+            await reader.close()
         await self.conn.close()
+
+    @asynccontextmanager
+    async def read(
+        self, sql: str, parameters: Sequence[object] = ()
+    ) -> AsyncIterator[aiosqlite.Cursor]:
+        """``async with db.read(sql, params) as cursor``: a query on a reading connection,
+        which is the caller's alone until the block ends (a slow read holds up no other)."""
+        if self._shared:
+            async with self.conn.execute(sql, parameters) as cursor:
+                yield cursor
+            return
+        reader = await self._take_reader()
+        try:
+            async with reader.execute(sql, parameters) as cursor:
+                yield cursor
+        finally:
+            self._idle.put_nowait(reader)  # no await: given back even when cancelled
+
+    async def _take_reader(self) -> aiosqlite.Connection:
+        if self._idle.empty() and len(self._readers) + self._opening < self.READERS:
+            self._opening += 1
+            try:
+                reader = await _connect(self.path, query_only=True)
+            finally:
+                self._opening -= 1
+            self._readers.append(reader)
+            return reader
+        return await self._idle.get()
 
     async def schema_version(self) -> int:
         await self.conn.execute(
@@ -126,6 +161,36 @@ class Database:
                 await self.conn.execute("ROLLBACK")
                 raise
             await self.conn.execute("COMMIT")
+
+
+@contextmanager
+def _about_the_path(path: Path | str) -> Iterator[None]:
+    """An error opening ``path`` that is about the path becomes one sentence naming it
+    (:class:`~storage.location.DatabasePathError`); any other goes through as it is."""
+    try:
+        yield
+    except BaseException as error:
+        translated = opening_error(path, error)
+        if translated is None:
+            raise
+        raise translated from error
+
+
+async def _connect(path: Path | str, *, query_only: bool) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    try:
+        conn.row_factory = aiosqlite.Row
+        if not query_only:
+            await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        if query_only:
+            await conn.execute("PRAGMA query_only=ON")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
 
 
 def _statements(sql: str) -> list[str]:

@@ -93,12 +93,12 @@ class EventRepository:
             await _upsert_poll(conn, poll, poll.event_id, 0, default_language)
 
     async def get(self, event_id: str) -> Event | None:
-        async with self.db.conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)) as cur:
+        async with self.db.read("SELECT * FROM events WHERE id = ?", (event_id,)) as cur:
             row = await cur.fetchone()
         return None if row is None else await self._load(row)
 
     async def exists(self, event_id: str) -> bool:
-        async with self.db.conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)) as cur:
+        async with self.db.read("SELECT 1 FROM events WHERE id = ?", (event_id,)) as cur:
             return await cur.fetchone() is not None
 
     async def list_events(
@@ -107,13 +107,13 @@ class EventRepository:
         """``(upcoming, recent)``: events not yet ended, soonest first; then ended ones, latest
         first."""
         moment = to_db(now or now_utc())
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT * FROM events WHERE COALESCE(ends_at, starts_at) >= ?"
             " ORDER BY starts_at LIMIT ?",
             (moment, upcoming),
         ) as cur:
             future = [await self._load(row) for row in await cur.fetchall()]
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT * FROM events WHERE COALESCE(ends_at, starts_at) < ?"
             " ORDER BY starts_at DESC LIMIT ?",
             (moment, recent),
@@ -122,7 +122,7 @@ class EventRepository:
         return future, past
 
     async def get_poll(self, poll_id: str) -> PollDef | None:
-        async with self.db.conn.execute("SELECT * FROM polls WHERE id = ?", (poll_id,)) as cur:
+        async with self.db.read("SELECT * FROM polls WHERE id = ?", (poll_id,)) as cur:
             row = await cur.fetchone()
         return None if row is None else await self._load_poll(row)
 
@@ -136,7 +136,7 @@ class EventRepository:
                 )
 
     async def _rows(self, sql: str, params: tuple[object, ...]) -> Iterable[aiosqlite.Row]:
-        async with self.db.conn.execute(sql, params) as cur:
+        async with self.db.read(sql, params) as cur:
             return await cur.fetchall()
 
     async def _load(self, row: aiosqlite.Row) -> Event:

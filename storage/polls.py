@@ -119,7 +119,7 @@ class PollRepository:
             )
 
     async def instance_info(self, telegram_poll_id: str) -> InstanceInfo | None:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT i.poll_id, i.chat_id, i.closed, p.anonymous, p.multiple_answers,"
             " (SELECT COUNT(DISTINCT o.ordinal) FROM poll_options o WHERE o.poll_id = p.id),"
             " s.closed_at"
@@ -145,7 +145,7 @@ class PollRepository:
         sql = "SELECT * FROM poll_instances WHERE poll_id = ?"
         if open_only:
             sql += " AND closed = 0"
-        async with self.db.conn.execute(sql + " ORDER BY chat_id, message_id", (poll_id,)) as cur:
+        async with self.db.read(sql + " ORDER BY chat_id, message_id", (poll_id,)) as cur:
             rows = await cur.fetchall()
         return [
             PollInstance(
@@ -162,14 +162,14 @@ class PollRepository:
         ]
 
     async def has_instance(self, poll_id: str, chat_id: int) -> bool:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT 1 FROM poll_instances WHERE poll_id = ? AND chat_id = ? LIMIT 1",
             (poll_id, chat_id),
         ) as cur:
             return await cur.fetchone() is not None
 
     async def instance_count(self, poll_id: str) -> int:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT COUNT(*) FROM poll_instances WHERE poll_id = ?", (poll_id,)
         ) as cur:
             row = await cur.fetchone()
@@ -239,7 +239,7 @@ class PollRepository:
         found: list[InstanceTally] = []
         counted: dict[str, list[int]] = defaultdict(lambda: [0] * option_count)
         voters: dict[str, int] = {}
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT i.telegram_poll_id, i.voters, c.option_index, c.voter_count"
             " FROM poll_instances i LEFT JOIN poll_instance_counts c"
             " ON c.telegram_poll_id = i.telegram_poll_id"
@@ -256,7 +256,7 @@ class PollRepository:
         if anonymous or option_count == 0:
             return found
         columns = ", ".join("SUM((v.options_mask >> ?) & 1)" for _ in range(option_count))
-        async with self.db.conn.execute(
+        async with self.db.read(
             f"SELECT v.telegram_poll_id, SUM(v.options_mask != 0), {columns}"
             " FROM poll_votes v JOIN poll_instances i"
             " ON i.telegram_poll_id = v.telegram_poll_id"
@@ -276,7 +276,7 @@ class PollRepository:
 
     async def vote_rows(self, poll_id: str) -> int:
         """How many per-user vote rows (retractions included) a poll has stored."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT COUNT(*) FROM poll_votes v JOIN poll_instances i"
             " ON i.telegram_poll_id = v.telegram_poll_id WHERE i.poll_id = ?",
             (poll_id,),
@@ -287,7 +287,7 @@ class PollRepository:
     # status ---------------------------------------------------------------------------
 
     async def status(self, poll_id: str) -> PollStatus:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT started_at, closed_at, published_at FROM poll_status WHERE poll_id = ?",
             (poll_id,),
         ) as cur:
@@ -338,7 +338,7 @@ class PollRepository:
     async def unstopped(self) -> list[str]:
         """Closed polls whose instances were never handed to a stop broadcast (the process
         died between closing the poll and starting that broadcast)."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT s.poll_id FROM poll_status s WHERE s.closed_at IS NOT NULL"
             " AND s.stop_broadcast_id IS NULL AND EXISTS (SELECT 1 FROM poll_instances i"
             " WHERE i.poll_id = s.poll_id AND i.closed = 0) ORDER BY s.poll_id"
@@ -347,7 +347,7 @@ class PollRepository:
 
     async def pending_closings(self) -> list[tuple[str, datetime]]:
         """Polls with a closing time that are not closed yet, soonest first."""
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT p.id, p.closes_at FROM polls p LEFT JOIN poll_status s ON s.poll_id = p.id"
             " WHERE p.closes_at IS NOT NULL AND s.closed_at IS NULL ORDER BY p.closes_at"
         ) as cur:

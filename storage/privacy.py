@@ -18,8 +18,11 @@ async def forget_chat(db: Database, chat_id: int, user_id: int | None) -> None:
         if user_id is not None:
             await conn.execute("DELETE FROM poll_votes WHERE voter_id = ?", (user_id,))
             await conn.execute("DELETE FROM event_ratings WHERE user_id = ?", (user_id,))
+        # Through (broadcast_id, chat_id) of the broadcasts that may still send, not a scan
+        # of every outbox row ever written.
         await conn.execute(
-            "UPDATE broadcast_outbox SET state = 'cancelled' WHERE chat_id = ?"
-            " AND state = 'pending'",
+            "UPDATE broadcast_outbox SET state = 'cancelled' WHERE broadcast_id IN"
+            " (SELECT id FROM broadcasts WHERE state IN ('scheduled', 'queuing', 'running'))"
+            " AND chat_id = ? AND state = 'pending'",
             (chat_id,),
         )

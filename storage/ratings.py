@@ -30,7 +30,7 @@ class RatingRepository:
         return await self.summary(event_id)
 
     async def summary(self, event_id: str) -> RatingSummary:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT COUNT(*), AVG(stars) FROM event_ratings WHERE event_id = ?", (event_id,)
         ) as cur:
             row = await cur.fetchone()
@@ -38,7 +38,7 @@ class RatingRepository:
         return RatingSummary(votes=votes, average=float(row[1]) if row and votes else None)
 
     async def user_rating(self, event_id: str, user_id: int) -> int | None:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT stars FROM event_ratings WHERE event_id = ? AND user_id = ?",
             (event_id, user_id),
         ) as cur:
@@ -50,7 +50,7 @@ class RatingRepository:
 
         An event without ``ends_at`` counts as ended when it started.
         """
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT e.id FROM events e LEFT JOIN rating_offers r ON r.event_id = e.id"
             " WHERE r.event_id IS NULL AND COALESCE(e.ends_at, e.starts_at) >= ?"
             " AND COALESCE(e.ends_at, e.starts_at) < ? ORDER BY e.starts_at",

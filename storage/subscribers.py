@@ -13,6 +13,17 @@ from storage.clock import from_db, now_utc, optional_from_db, to_db
 from storage.db import Database
 from storage.models import Subscriber
 
+TOPIC_BITS = 63
+"""Topics that get a bit in ``subscribers.topic_mask`` (migration 0005): all while fewer
+than this many different topics were ever stored."""
+
+
+async def topic_bits(db: Database) -> dict[str, int]:
+    """Topic -> its bit in ``subscribers.topic_mask``. While fewer than ``TOPIC_BITS`` are
+    listed, every stored topic is (a topic missing from the list is nobody's)."""
+    async with db.read("SELECT topic, bit FROM topic_bits") as cursor:
+        return {str(r[0]): int(r[1]) for r in await cursor.fetchall()}
+
 
 @dataclass(frozen=True, slots=True)
 class NewSubscriber:
@@ -36,6 +47,7 @@ class SubscriberRepository:
         left exactly as they are. Returns how many were added."""
         assert batch > 0
         stamp = to_db(now_utc())
+        bits = await topic_bits(self.db)  # masks set at once: the topic triggers skip them
         added = 0
         chats = iter(subscribers)
         while chunk := list(islice(chats, batch)):
@@ -49,9 +61,17 @@ class SubscriberRepository:
                 fresh = {s.chat_id: s for s in chunk if s.chat_id not in known}
                 await conn.executemany(
                     "INSERT INTO subscribers (chat_id, user_id, chat_type, title, language,"
-                    " active, joined_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+                    " active, joined_at, topic_mask) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
                     [
-                        (s.chat_id, s.user_id, s.chat_type, s.title, s.language, stamp)
+                        (
+                            s.chat_id,
+                            s.user_id,
+                            s.chat_type,
+                            s.title,
+                            s.language,
+                            stamp,
+                            sum({1 << bits[t] for t in s.topics if t in bits}),
+                        )
                         for s in fresh.values()
                     ],
                 )
@@ -63,7 +83,7 @@ class SubscriberRepository:
         return added
 
     async def get(self, chat_id: int) -> Subscriber | None:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT * FROM subscribers WHERE chat_id = ?", (chat_id,)
         ) as cursor:
             row = await cursor.fetchone()
@@ -72,7 +92,7 @@ class SubscriberRepository:
         return _subscriber(row, await self._topics(chat_id))
 
     async def language(self, chat_id: int) -> str | None:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT language FROM subscribers WHERE chat_id = ?", (chat_id,)
         ) as cursor:
             row = await cursor.fetchone()
@@ -145,26 +165,43 @@ class SubscriberRepository:
         return cursor.rowcount == 1
 
     async def counts(self) -> list[tuple[str, bool, int]]:
-        """``(language, active, count)`` rows."""
-        async with self.db.conn.execute(
-            "SELECT language, active, COUNT(*) FROM subscribers GROUP BY language, active"
+        """``(language, active, count)`` rows (from ``subscriber_counts``: no scan)."""
+        async with self.db.read(
+            "SELECT language, active, SUM(subscribers) FROM subscriber_counts"
+            " GROUP BY language, active HAVING SUM(subscribers) > 0"
             " ORDER BY language, active DESC"
         ) as cursor:
             rows = await cursor.fetchall()
         return [(str(r[0]), bool(r[1]), int(r[2])) for r in rows]
 
     async def topic_counts(self) -> list[tuple[str, bool, int]]:
-        """``(topic, active, count)`` rows."""
-        async with self.db.conn.execute(
-            "SELECT t.topic, s.active, COUNT(*) FROM subscriber_topics t"
-            " JOIN subscribers s ON s.chat_id = t.chat_id GROUP BY t.topic, s.active"
-            " ORDER BY t.topic, s.active DESC"
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [(str(r[0]), bool(r[1]), int(r[2])) for r in rows]
+        """``(topic, active, count)`` rows (from ``subscriber_counts`` and the topic bits,
+        unless some topic may have no bit)."""
+        bits = await topic_bits(self.db)
+        if len(bits) >= TOPIC_BITS:
+            async with self.db.read(
+                "SELECT t.topic, s.active, COUNT(*) FROM subscriber_topics t"
+                " JOIN subscribers s ON s.chat_id = t.chat_id GROUP BY t.topic, s.active"
+            ) as cursor:
+                rows = await cursor.fetchall()
+            found = [(str(r[0]), bool(r[1]), int(r[2])) for r in rows]
+        else:
+            async with self.db.read(
+                "SELECT active, topic_mask, SUM(subscribers) FROM subscriber_counts"
+                " WHERE topic_mask != 0 GROUP BY active, topic_mask"
+            ) as cursor:
+                rows = await cursor.fetchall()
+            tally: dict[tuple[str, bool], int] = {}
+            for active, mask, count in rows:
+                for topic, bit in bits.items():
+                    if int(mask) >> bit & 1:
+                        key = (topic, bool(active))
+                        tally[key] = tally.get(key, 0) + int(count)
+            found = [(topic, active, n) for (topic, active), n in tally.items() if n > 0]
+        return sorted(found, key=lambda r: (r[0], not r[1]))
 
     async def _topics(self, chat_id: int) -> frozenset[str]:
-        async with self.db.conn.execute(
+        async with self.db.read(
             "SELECT topic FROM subscriber_topics WHERE chat_id = ?", (chat_id,)
         ) as cursor:
             rows = await cursor.fetchall()

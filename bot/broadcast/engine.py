@@ -83,6 +83,9 @@ class BroadcastEngine:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._finished: dict[int, asyncio.Event] = {}
         self._scheduler: asyncio.Task[None] | None = None
+        self._recovery: asyncio.Task[None] | None = None
+        self._cleanups: dict[int, asyncio.Task[None]] = {}
+        """Cancelled broadcasts whose pending rows are being cancelled."""
         self._schedule_changed = asyncio.Event()
         self._resync = False
         self.scheduler_passes = 0
@@ -105,16 +108,36 @@ class BroadcastEngine:
         return self.bot
 
     async def start(self, bot: Bot) -> None:
-        """Resume every running broadcast and start the scheduler (reminders, /schedule)."""
+        """Resume every running broadcast and start the scheduler (reminders, /schedule);
+        in the background, finish what a crash interrupted: queueing, cancelling."""
         self.bot = bot
         for row in await self.repo.in_state("running"):
             log.info("resuming broadcast %s (%s)", row.id, row.title)
             self._launch(row)
+        queuing = [row.id for row in await self.repo.in_state("queuing")]
+        self._recovery = asyncio.create_task(self._recover(queuing), name="broadcast-recovery")
         self._scheduler = asyncio.create_task(self._schedule_loop(), name="broadcast-scheduler")
+
+    async def _recover(self, queuing: list[int]) -> None:
+        try:
+            await self.repo.tidy_cancelled()
+            for broadcast_id in queuing:
+                log.info("broadcast %s: queueing its recipients again", broadcast_id)
+                if await self.repo.queue(broadcast_id) is not None:
+                    row = await self.repo.get(broadcast_id)
+                    assert row is not None
+                    self._launch(row)
+        except Exception:
+            log.exception("broadcast recovery failed; tried again at the next start")
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop claiming; let requests already made finish (up to ``grace`` s) and record
-        them. Anything unfinished resumes at the next start."""
+        them, and cancels' marking of rows. Anything unfinished resumes at the next start."""
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+            self._recovery = None
         if self._scheduler is not None:
             self._scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -122,7 +145,7 @@ class BroadcastEngine:
             self._scheduler = None
         for runner in self._runners.values():
             runner.stop()
-        tasks = list(self._tasks.values())
+        tasks = [*self._tasks.values(), *self._cleanups.values()]
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=grace)
             for task in late:
@@ -234,14 +257,28 @@ class BroadcastEngine:
         return await self._begin(row, "draft")
 
     async def cancel(self, broadcast_id: int) -> str | None:
-        """Cancel a draft, scheduled or running broadcast; returns its previous state."""
+        """Cancel a draft, scheduled, queuing or running broadcast; returns its previous
+        state. Nothing more is claimed for it from then on; its pending rows become
+        ``cancelled`` in the background (its final report waits for that)."""
         previous = await self.repo.cancel(broadcast_id)
+        if previous is not None and broadcast_id not in self._cleanups:
+            self._cleanups[broadcast_id] = asyncio.create_task(
+                self._cancel_rows(broadcast_id), name=f"broadcast-{broadcast_id}-cancel"
+            )
         runner = self._runners.get(broadcast_id)
         if runner is not None:
             runner.cancel()
         if previous == "scheduled":
             self._schedule_changed.set()
         return previous
+
+    async def _cancel_rows(self, broadcast_id: int) -> None:
+        try:
+            await self.repo.cancel_pending(broadcast_id)
+        except Exception:
+            log.exception("broadcast %s: rows not cancelled; done at next start", broadcast_id)
+        finally:
+            self._cleanups.pop(broadcast_id, None)
 
     async def wait_finished(self, broadcast_id: int, timeout: float = 10.0) -> Figures:
         """Wait until a broadcast is over (done or cancelled); its figures. For tests/tools."""
@@ -250,7 +287,7 @@ class BroadcastEngine:
         while True:
             row = await self.repo.get(broadcast_id)
             if row is not None and row.state in ("done", "cancelled") and (
-                broadcast_id not in self._tasks
+                broadcast_id not in self._tasks and broadcast_id not in self._cleanups
             ):
                 return await self.repo.figures(broadcast_id)
             remaining = deadline - loop.time()
@@ -300,6 +337,11 @@ class BroadcastEngine:
             await self.repo.finish(runner.id)
             row = await self.repo.get(runner.id)
             cancelled = row is not None and row.state == "cancelled"
+            if cancelled:  # report once its pending rows are marked cancelled
+                cleanup = self._cleanups.get(runner.id)
+                if cleanup is not None:
+                    await asyncio.wait([cleanup])  # (done or, at a late stop, cancelled)
+                runner.figures = await self.repo.figures(runner.id)
             log.info(
                 "broadcast %s %s: %s",
                 runner.id,

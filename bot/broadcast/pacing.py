@@ -252,6 +252,7 @@ class ChatLimiter:
         self._clock = clock
         self._next: dict[int | str, float] = {}
         self._groups: dict[int | str, deque[float]] = {}
+        self._prune_groups_above = 1000
 
     def reserve(self, chat_id: int | str, chat_type: str, burst: int = 1) -> float:
         """The monotonic time at which this chat may get its next message (now or later);
@@ -282,9 +283,12 @@ class ChatLimiter:
             if self._next[first] > now:
                 break
             del self._next[first]
-        if len(self._groups) > 1000:
-            for chat_id in [c for c, w in self._groups.items() if not w or w[-1] <= now - 60.0]:
+        if len(self._groups) > self._prune_groups_above:
+            # now and then, not on every send: groups written to in the last minute stay
+            span = self._group_span
+            for chat_id in [c for c, w in self._groups.items() if not w or w[-1] <= now - span]:
                 del self._groups[chat_id]
+            self._prune_groups_above = max(1000, 2 * len(self._groups))
 
     def __len__(self) -> int:
         return len(self._next)

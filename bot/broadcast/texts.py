@@ -30,6 +30,7 @@ def N_(message: str) -> str:
 STATE_NAMES: dict[str, str] = {
     "draft": N_("waiting for confirmation"),
     "scheduled": N_("scheduled"),
+    "queuing": N_("preparing the recipients"),
     "running": N_("sending"),
     "done": N_("finished"),
     "cancelled": N_("cancelled"),
