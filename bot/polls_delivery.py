@@ -9,7 +9,9 @@ later already finds it, and a re-send after a crash is skipped for a chat that h
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Bot, InputPollOption, Message
@@ -18,7 +20,7 @@ from telegram.constants import ParseMode
 from bot.broadcast import Delivered, Recipient, register_kind
 from bot.deps import AnyApp, Deps, app_deps
 from bot.i18n import Translator, translator
-from bot.render.chart import render_chart
+from bot.render.chart import chart_key, render_chart
 from bot.render.results import results_caption, results_text
 from bot.services.polls import PollResults
 from storage.models import PollDef
@@ -49,39 +51,78 @@ class PollDefinitions:
         self._polls.pop(poll_id, None)
 
 
-class Charts:
-    """The results chart of a publication: drawn once, uploaded once (the first recipient's
-    send uploads it while the others wait), then sent by its file id."""
+CHARTS_KEY = "eventbot.poll_charts"
 
-    def __init__(self) -> None:
-        self._file_ids: dict[tuple[str, tuple[int, ...]], str] = {}
-        self._locks: dict[tuple[str, tuple[int, ...]], asyncio.Lock] = {}
+
+@dataclass
+class _Chart:
+    png: bytes | None = None
+    """Drawn, not uploaded yet (kept if an upload fails; dropped once there is a file id)."""
+    file_id: str | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class Charts:
+    """The results charts: each is drawn once per :func:`bot.render.chart.chart_key` (poll,
+    language, counts, voters, closed, texts), so a ``/results`` storm or a publication to
+    every subscriber draws it once per language; the first send uploads it (the others wait)
+    and later ones send Telegram's file id. A vote or closing makes a new key. The least
+    recently used charts beyond ``capacity`` are forgotten."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self._capacity = capacity
+        self._charts: OrderedDict[tuple[object, ...], _Chart] = OrderedDict()
+
+    def _chart(self, poll: PollDef, results: PollResults, t: Translator) -> _Chart:
+        key = chart_key(poll, results, t.language)
+        chart = self._charts.get(key)
+        if chart is None:
+            chart = self._charts[key] = _Chart()
+            while len(self._charts) > self._capacity:
+                self._charts.popitem(last=False)
+        else:
+            self._charts.move_to_end(key)
+        return chart
 
     async def send(
         self,
         bot: Bot,
         chat_id: int,
-        poll_id: str,
+        poll: PollDef,
         results: PollResults,
+        t: Translator,
         caption: str,
         paid: bool | None,
     ) -> Message:
-        key = (poll_id, results.counts)
-        file_id = self._file_ids.get(key)
-        if file_id is None:
-            async with self._locks.setdefault(key, asyncio.Lock()):
-                file_id = self._file_ids.get(key)
-                if file_id is None:
-                    png = await asyncio.to_thread(render_chart, results)
+        chart = self._chart(poll, results, t)
+        if chart.file_id is None:
+            async with chart.lock:
+                if chart.file_id is None:
+                    if chart.png is None:
+                        chart.png = await asyncio.to_thread(render_chart, poll, results, t)
                     sent = await bot.send_photo(
-                        chat_id, png, caption=caption, parse_mode=HTML, allow_paid_broadcast=paid
+                        chat_id,
+                        chart.png,
+                        caption=caption,
+                        parse_mode=HTML,
+                        allow_paid_broadcast=paid,
                     )
                     if sent.photo:
-                        self._file_ids[key] = sent.photo[-1].file_id
+                        chart.file_id, chart.png = sent.photo[-1].file_id, None
                     return sent
         return await bot.send_photo(
-            chat_id, file_id, caption=caption, parse_mode=HTML, allow_paid_broadcast=paid
+            chat_id, chart.file_id, caption=caption, parse_mode=HTML, allow_paid_broadcast=paid
         )
+
+
+def charts_of(application: AnyApp) -> Charts:
+    """The application's results charts, shared by ``/results``, the previews and the
+    publications."""
+    found = application.bot_data.get(CHARTS_KEY)
+    if not isinstance(found, Charts):
+        found = Charts()
+        application.bot_data[CHARTS_KEY] = found
+    return found
 
 
 async def send_native_poll(
@@ -121,7 +162,7 @@ async def send_results(
         return await bot.send_message(
             chat_id, text, parse_mode=HTML, allow_paid_broadcast=paid or None
         )
-    return await charts.send(bot, chat_id, poll.id, results, caption, paid or None)
+    return await charts.send(bot, chat_id, poll, results, t, caption, paid or None)
 
 
 def register_kinds(application: AnyApp, definitions: PollDefinitions, charts: Charts) -> None:

@@ -160,7 +160,7 @@ async def test_startpoll_send_after_the_poll_closed_sends_nothing(
         assert (await bot.deps.polls.status(POLL)).started_at is None
 
 
-async def test_publish_results_preview_shows_the_chart_uploaded_once(
+async def test_publish_results_preview_shows_the_chart_uploaded_once_per_language(
     fake_api: FakeBotApi, make_config: Callable[..., Config]
 ) -> None:
     api = fake_api
@@ -177,7 +177,11 @@ async def test_publish_results_preview_shows_the_chart_uploaded_once(
         await press(api, ADMIN_ID, message_id(confirmation), _button(confirmation, "go"))
         await api.wait_for_message(ADMIN_ID, contains="발송 완료", timeout=10)
         assert _got(api, "sendPhoto") == {EN: 1, RU: 1, KO: 1}
-        assert [r for r in api.calls("sendPhoto", ok=True) if r.files] == [preview]
+        # one chart per language: the Korean one is the preview's, sent by its file id
+        uploads = [r for r in api.calls("sendPhoto", ok=True) if r.files]
+        assert uploads[0] is preview and {r.chat_id for r in uploads[1:]} == {EN, RU}
+        [korean] = api.calls("sendPhoto", KO, ok=True)
+        assert korean.params["photo"] == preview.result["photo"][-1]["file_id"]
         captions = {r.chat_id: r.params["caption"] for r in api.calls("sendPhoto", ok=True)}
         assert "Results so far:" in captions[EN] and "Промежуточные результаты:" in captions[RU]
         assert (await bot.deps.polls.status(POLL)).published_at is not None

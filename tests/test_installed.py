@@ -165,3 +165,6 @@ async def test_the_installed_eventbot_imports_runs_and_answers_in_each_language(
         source = catalogs / language / "LC_MESSAGES" / "messages.po"
         assert f"OK   catalog {language}: {source} loads, all " in doctor.out, doctor.out
     assert "OK   database:" in doctor.out and "all checks passed" in doctor.out
+    # the chart font came with the dependencies, into this venv
+    font = installed.site_packages / "pylopdf_fonts_ko" / "NotoSansKR-Regular.otf"
+    assert f"OK   chart font: Noto Sans KR ({font}) has Latin, Cyrillic, Hangul" in doctor.out

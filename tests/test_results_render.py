@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from PIL import Image
 from bot import callbacks
 from bot.content.parser import parse_event
 from bot.i18n import translator
-from bot.render.chart import render_chart
+from bot.render.bars import render_numbered
+from bot.render.chart import chart_key, render_chart, result_bars
+from bot.render.fonts import FontSet
 from bot.render.ratings import render_rating_prompt
 from bot.render.results import (
     chart_caption,
@@ -121,13 +124,51 @@ def test_captions_and_hidden_notice(seed_poll: PollDef) -> None:
     assert len(chart_caption(long_poll, translator("en"))) <= 1024
 
 
-def test_chart_is_a_png_with_one_bar_per_option() -> None:
-    png = render_chart(SEED_RESULTS)
+@pytest.mark.parametrize("language", ["en", "ru", "ko"])
+def test_chart_is_a_png_labelled_in_the_readers_language(
+    seed_poll: PollDef, language: str
+) -> None:
+    t = translator(language)
+    png = render_chart(seed_poll, SEED_RESULTS, t)
     image = Image.open(io.BytesIO(png))
-    assert image.format == "PNG"
+    assert image.format == "PNG" and image.width == 800
+    bars = result_bars(seed_poll, SEED_RESULTS, t)
+    assert [b.label for b in bars] == [o.get(language) for o in seed_poll.options]
+    assert [b.value_text for b in bars] == [
+        count_with_percent(c, p, t) for c, p in zip((33, 30, 24, 21), (31, 28, 22, 19), strict=True)
+    ]
+    # the labelled chart, not the numbered one (which is 24 * 2 + 64 * 4 high)
+    assert png != render_numbered(bars, full=108)
+    assert image.height > 24 * 2 + 64 * 4
+    other = "ru" if language != "ru" else "en"
+    assert png != render_chart(seed_poll, SEED_RESULTS, translator(other))
+
+
+def test_chart_without_fonts_is_numbered(seed_poll: PollDef) -> None:
+    t = translator("ru")
+    png = render_chart(seed_poll, SEED_RESULTS, t, fonts=FontSet(()))
+    assert png == render_numbered(result_bars(seed_poll, SEED_RESULTS, t), full=108)
+    image = Image.open(io.BytesIO(png))
     assert image.width == 800 and image.height == 24 * 2 + 64 * 4
-    empty = Image.open(io.BytesIO(render_chart(PollResults((0, 0), 0))))
-    assert empty.height == 24 * 2 + 64 * 2
+    empty = Image.open(io.BytesIO(render_numbered([])))
+    assert empty.height == 24 * 2 + 64
+
+
+def test_chart_key_changes_with_what_is_drawn(seed_poll: PollDef) -> None:
+    key = chart_key(seed_poll, SEED_RESULTS, "en")
+    assert key == chart_key(seed_poll, PollResults((33, 30, 24, 21), 108), "en")
+    changed = [
+        chart_key(seed_poll, SEED_RESULTS, "ru"),
+        chart_key(seed_poll, PollResults((34, 30, 24, 21), 109), "en"),
+        chart_key(seed_poll, PollResults((33, 30, 24, 21), 107), "en"),
+        chart_key(seed_poll, PollResults((33, 30, 24, 21), 108, closed=True), "en"),
+        chart_key(
+            replace(seed_poll, question=Localized({"en": "Another question?"}, "en")),
+            SEED_RESULTS,
+            "en",
+        ),
+    ]
+    assert key not in changed and len(set(changed)) == len(changed)
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,8 @@ from bot.polls_delivery import (
     KIND_POLL,
     KIND_RESULTS,
     KIND_STOP,
-    Charts,
     PollDefinitions,
+    charts_of,
     register_kinds,
     send_native_poll,
     send_results,
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 
 CLOSE_JOB = "poll-close:"
 DEFINITIONS_KEY = "eventbot.poll_definitions"
-CHARTS_KEY = "eventbot.poll_charts"
 
 
 class CloseOutcome(enum.Enum):
@@ -55,15 +54,6 @@ class CloseOutcome(enum.Enum):
 
 def audience_of(args: AudienceArgs) -> Audience:
     return Audience(languages=args.languages, topics=args.topics, include_groups=args.groups)
-
-
-def _charts(application: AnyApp) -> Charts:
-    """The results charts, shared by the previews and the publications (uploaded once)."""
-    found = application.bot_data.get(CHARTS_KEY)
-    if not isinstance(found, Charts):
-        found = Charts()
-        application.bot_data[CHARTS_KEY] = found
-    return found
 
 
 def _definitions(application: AnyApp) -> PollDefinitions:
@@ -329,7 +319,7 @@ async def publish_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         return
     results: PollResults = await app.polls.results(poll)
-    charts = _charts(context.application)
+    charts = charts_of(context.application)
 
     async def preview(
         context: ContextTypes.DEFAULT_TYPE, chat_id: int, t: Translator, broadcast_id: int
@@ -361,7 +351,7 @@ async def _after_results(application: AnyApp, row: BroadcastRow, t: Translator) 
 
 
 def register(application: AnyApp) -> None:
-    register_kinds(application, _definitions(application), _charts(application))
+    register_kinds(application, _definitions(application), charts_of(application))
     register_send_hooks(KIND_POLL, SendHooks(before=_before_poll, after=_after_poll))
     register_send_hooks(KIND_RESULTS, SendHooks(before=_before_results, after=_after_results))
     application.add_handler(CommandHandler("startpoll", startpoll_command))

@@ -7,15 +7,14 @@ poll updates).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from telegram import Bot, Update
+from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes, PollAnswerHandler, PollHandler
 
 from bot.deps import AnyApp, deps
 from bot.i18n import Translator, tr
-from bot.render.chart import render_chart
+from bot.polls_delivery import charts_of
 from bot.render.results import chart_caption, render_hidden, results_text
 from bot.services.polls import PollResults
 from bot.services.votes import VoteOutcome
@@ -56,12 +55,14 @@ async def on_poll(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def send_results(
-    bot: Bot, chat_id: int, poll: PollDef, results: PollResults, t: Translator
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, poll: PollDef, results: PollResults,
+    t: Translator,
 ) -> None:
-    """The results message, then the chart (numbered like the message's options)."""
-    await bot.send_message(chat_id, results_text(poll, results, t))
-    chart = await asyncio.to_thread(render_chart, results)
-    await bot.send_photo(chat_id, photo=chart, caption=chart_caption(poll, t))
+    """The results message, then the chart (labelled in ``t``'s language, numbered like the
+    message's options; drawn once per language and counts, see :class:`Charts`)."""
+    await context.bot.send_message(chat_id, results_text(poll, results, t))
+    charts = charts_of(context.application)
+    await charts.send(context.bot, chat_id, poll, results, t, chart_caption(poll, t), paid=None)
 
 
 async def results_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -85,7 +86,7 @@ async def results_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await message.reply_text(render_hidden(poll, t).text)
         return
     results = await app.polls.results(poll)
-    await send_results(context.bot, chat.id, poll, results, t)
+    await send_results(context, chat.id, poll, results, t)
 
 
 def register(application: AnyApp) -> None:

@@ -1,10 +1,11 @@
 """``eventbot doctor``: checks a deployment and says in plain words what is wrong.
 
 Checks: the token (``getMe`` at ``BOT_API_URL``), the database (opens, schema version, quick
-check), the catalogs (load and are complete in every language) and the webhook as Telegram
-sees it (``getWebhookInfo``) against the configured mode. Each check prints one ``OK`` or
-``FAIL`` line; the exit code is 1 if any failed. The token is never printed: every line goes
-through the same redaction as the logs.
+check), the catalogs (load and are complete in every language), the chart font (has the
+glyphs of every language's script) and the webhook as Telegram sees it (``getWebhookInfo``)
+against the configured mode. Each check prints one ``OK`` or ``FAIL`` line, or ``WARN`` for
+what works in a reduced way (charts without texts); the exit code is 1 if any failed. The
+token is never printed: every line goes through the same redaction as the logs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.config import SUPPORTED_LANGUAGES, Config
 from bot.i18n import catalog_path
 from bot.logging_setup import TokenRedactingFilter
 from bot.ops.catalogs import catalog_problems, code_messages
+from bot.render.fonts import SCRIPTS, FontSet, languages_of, load_fonts, missing_scripts
 from storage.maintenance import DatabaseMissingError, inspect
 
 TIMEOUT_SECONDS = 10.0
@@ -36,9 +38,12 @@ class Check:
     name: str
     ok: bool
     detail: str
+    warning: bool = False
+    """Works, but less well than it should: printed as ``WARN``, not a failure."""
 
     def line(self) -> str:
-        return f"{'OK  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+        status = "WARN" if self.warning else "OK  " if self.ok else "FAIL"
+        return f"{status} {self.name}: {self.detail}"
 
 
 def check_database(config: Config) -> Check:
@@ -94,6 +99,30 @@ def check_catalogs() -> list[Check]:
             detail = f"{source} loads, all {len(messages)} messages translated"
             checks.append(Check(name, True, detail))
     return checks
+
+
+def check_chart_fonts(fonts: FontSet | None = None) -> Check:
+    """Whether the results charts can carry their texts in every language (else they are
+    numbered only in the languages whose script no font has)."""
+    fonts = load_fonts() if fonts is None else fonts
+    gaps = missing_scripts(fonts)
+    faces = ", ".join(f"{face.name} ({face.path})" for face in fonts.faces)
+    if not gaps:
+        scripts = ", ".join(SCRIPTS)
+        return Check("chart font", True, f"{faces} has {scripts}: charts are labelled")
+    languages = languages_of(gaps)
+    if fonts.faces:
+        found = f"{faces} has no glyphs for {', '.join(gaps)}"
+    else:
+        packages = " ".join(source.distribution for source in fonts.missing)
+        found = f"no chart font is installed (pip install {packages})"
+    return Check(
+        "chart font",
+        True,
+        f"{found}: results charts in {', '.join(languages)} are numbered only, "
+        "their texts are in the message",
+        warning=True,
+    )
 
 
 async def check_webhook(bot: Bot, config: Config) -> Check:
@@ -171,7 +200,7 @@ async def check_telegram(config: Config) -> list[Check]:
 
 async def run_checks(config: Config) -> list[Check]:
     telegram = await check_telegram(config)
-    return [*telegram, check_database(config), *check_catalogs()]
+    return [*telegram, check_database(config), *check_catalogs(), check_chart_fonts()]
 
 
 def cmd_doctor(config: Config) -> int:
@@ -180,5 +209,7 @@ def cmd_doctor(config: Config) -> int:
     for check in checks:
         print(redactor.redact(check.line()))
     failed = sum(1 for check in checks if not check.ok)
-    print("all checks passed" if not failed else f"failed: {failed} of {len(checks)} checks")
+    warned = sum(1 for check in checks if check.warning)
+    summary = "all checks passed" if not failed else f"failed: {failed} of {len(checks)} checks"
+    print(summary + (f" ({warned} with a warning)" if warned else ""))
     return 1 if failed else 0

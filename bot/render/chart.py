@@ -1,72 +1,62 @@
-"""A PNG bar chart of poll results, drawn with Pillow.
+"""The poll results chart (PNG): the question, every option's text with its bar and
+``33 (31%)``, the number of voters, in the reader's language.
 
-The chart carries only digits: option numbers on the left and ``33 (31%)`` on each bar. The
-font Pillow ships has no Cyrillic or Hangul glyphs and nothing may be downloaded at run time,
-so option texts stay in the caption/message, numbered the same way. One image therefore
-serves readers of every language.
+A chart gets forwarded on its own, so it carries everything the results message does; it
+is a :func:`bot.render.bars.render_bar_chart`, so an install whose fonts lack a script gets
+the numbered chart instead (the texts are then only in the message, numbered alike).
 """
 
 from __future__ import annotations
 
-import io
-
-from PIL import Image, ImageDraw, ImageFont
-
+from bot.i18n import Translator
+from bot.render.bars import Bar, render_bar_chart
+from bot.render.fonts import FontSet
+from bot.render.results import count_with_percent, voters_line
 from bot.services.polls import PollResults
-
-WIDTH = 800
-ROW = 64
-PADDING = 24
-LABEL_WIDTH = 56
-BACKGROUND = (255, 255, 255)
-TRACK = (236, 239, 244)
-BAR = (84, 132, 216)
-LEADER = (38, 92, 184)
-INK = (33, 37, 41)
-FONT_SIZE = 24
-
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+from storage.models import PollDef
 
 
-def _font() -> Font:
-    return ImageFont.load_default(size=FONT_SIZE)
+def result_bars(poll: PollDef, results: PollResults, t: Translator) -> list[Bar]:
+    """One bar per option of ``poll`` (or per count, if the counts have more)."""
+    percents = results.percentages()
+    size = max(len(poll.options), len(results.counts))
+    bars: list[Bar] = []
+    for index in range(size):
+        label = poll.options[index].get(t.language) if index < len(poll.options) else ""
+        count = results.counts[index] if index < len(results.counts) else 0
+        percent = percents[index] if index < len(percents) else 0
+        bars.append(Bar(label, count, count_with_percent(count, percent, t)))
+    return bars
 
 
-def render_chart(results: PollResults) -> bytes:
-    """Horizontal bars, one per option, length proportional to its share of the votes."""
-    counts = results.counts or (0,)
-    percents = results.percentages() or [0]
-    height = PADDING * 2 + ROW * len(counts)
-    image = Image.new("RGB", (WIDTH, height), BACKGROUND)
-    draw = ImageDraw.Draw(image)
-    font = _font()
-    top_count = max(counts)
-    track_left = PADDING + LABEL_WIDTH
-    track_right = WIDTH - PADDING
-    track_width = track_right - track_left
-    for index, (count, percent) in enumerate(zip(counts, percents, strict=True)):
-        top = PADDING + index * ROW + 8
-        bottom = top + ROW - 16
-        middle = (top + bottom) // 2
-        draw.text((PADDING, middle), f"{index + 1}.", fill=INK, font=font, anchor="lm")
-        draw.rounded_rectangle((track_left, top, track_right, bottom), radius=8, fill=TRACK)
-        length = round(track_width * percent / 100)
-        if length > 0:
-            colour = LEADER if count == top_count else BAR
-            draw.rounded_rectangle(
-                (track_left, top, track_left + max(length, 16), bottom), radius=8, fill=colour
-            )
-        label = f"{count} ({percent}%)"
-        label_width = draw.textlength(label, font=font)
-        inside = length >= label_width + 24
-        x = track_left + length - 12 if inside else track_left + length + 12
-        draw.text(
-            (x, middle),
-            label,
-            fill=BACKGROUND if inside else INK,
-            font=font,
-            anchor="rm" if inside else "lm",
-        )
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
+def render_chart(
+    poll: PollDef, results: PollResults, t: Translator, fonts: FontSet | None = None
+) -> bytes:
+    """The results chart of ``poll`` in ``t``'s language (``fonts``: the chart fonts)."""
+    notes = [voters_line(results.voters, t)]
+    if poll.multiple_answers:
+        notes.append(t._("Several answers were allowed: percentages are shares of all answers."))
+    return render_bar_chart(
+        poll.question.get(t.language),
+        result_bars(poll, results, t),
+        subtitle=t._("Final results:") if results.closed else t._("Results so far:"),
+        notes=notes,
+        full=results.total_votes or None,
+        numbered=True,
+        fonts=fonts,
+    )
+
+
+def chart_key(poll: PollDef, results: PollResults, language: str) -> tuple[object, ...]:
+    """Everything a results chart is drawn from: equal keys, equal charts. A vote (counts,
+    voters), closing, or a changed text (content imported again) makes a new key."""
+    return (
+        poll.id,
+        language,
+        poll.question.get(language),
+        tuple(option.get(language) for option in poll.options),
+        poll.multiple_answers,
+        results.counts,
+        results.voters,
+        results.closed,
+    )
