@@ -70,7 +70,14 @@ from tests.fakebot import FakeBotApi, Request
 from tests.fakebot.records import JSON, UploadedFile
 
 ADMIN_ID = 4_000_000_001
-"""The admin (not a subscriber)."""
+"""The admin who sends the broadcast (not a subscriber)."""
+OTHER_ADMINS = tuple(ADMIN_ID + n for n in range(1, 6))
+"""Admins who only ask (previews, /stats): one chat gets one message a second after a short
+burst, so one admin firing commands back to back would measure the per-chat pace, not the
+bot."""
+POOL = 12
+"""Users per probing loop, taking turns: each sends at a person's pace (the flood guard drops
+a fourth message in a second and a 21st in a minute, and a chat gets a reply a second)."""
 DELAY = 0.05
 PAID_RATE = 1000.0
 TEXT = "Scale benchmark: the round table starts tomorrow at 10:00."
@@ -146,7 +153,7 @@ async def start_bot(
         BOT_API_URL=api.base_url,
         BOT_API_FILE_URL=api.base_file_url,
         DATABASE_PATH=str(db_path),
-        ADMIN_IDS=str(ADMIN_ID),
+        ADMIN_IDS=",".join(str(a) for a in (ADMIN_ID, *OTHER_ADMINS)),
         BROADCAST_RATE=str(PAID_RATE),
         PAID_BROADCAST="1",
         LOG_LEVEL="INFO",
@@ -274,7 +281,8 @@ async def ask(
 @dataclass
 class Probe:
     command: str
-    chat_id: int
+    chat_ids: Sequence[int]
+    """Taking turns, one message each."""
     contains: str | None
     interval: float
 
@@ -296,11 +304,12 @@ class Probes:
 
     async def _loop(self, probe: Probe) -> None:
         label = "/stats" if probe.command == "/stats" else "/help, /events"
-        for _ in range(MAX_PROBES):
+        for turn in range(MAX_PROBES):
             if self._stop.is_set():
                 return
             phase = self.phase
-            seconds, reply = await ask(self.api, probe.chat_id, probe.command, probe.contains)
+            chat_id = probe.chat_ids[turn % len(probe.chat_ids)]
+            seconds, reply = await ask(self.api, chat_id, probe.command, probe.contains)
             self.latencies.setdefault((phase, label), []).append(seconds)
             if reply is None:
                 self.timeouts[(phase, label)] = self.timeouts.get((phase, label), 0) + 1
@@ -321,15 +330,19 @@ async def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> 
         await asyncio.sleep(0.01)
 
 
-def _users(subscribers: int, group_every: int) -> list[int]:
-    """Three ordinary private subscribers far down the queue (beyond the first sends)."""
-    users = []
+def _users(subscribers: int, group_every: int) -> list[list[int]]:
+    """Three pools of ``POOL`` ordinary private subscribers far down the queue (beyond the
+    first sends)."""
+    pools = []
     for share in (0.61, 0.77, 0.93):
+        pool: list[int] = []
         chat = int(subscribers * share) + 1
-        while group_every and chat % group_every == 0:
+        while len(pool) < POOL:
+            if not (group_every and chat % group_every == 0):
+                pool.append(chat)
             chat += 1
-        users.append(chat)
-    return users
+        pools.append(pool)
+    return pools
 
 
 # the run ------------------------------------------------------------------------------------
@@ -388,11 +401,11 @@ async def _drive(
     api: ScaleApi,
     sampler: Sampler,
     repo: BroadcastRepository,
-    users: list[int],
+    users: list[list[int]],
     send: int,
     result: dict[str, Any],
 ) -> None:
-    user_a, user_b, user_c = users
+    pool_a, pool_b, pool_c = users
     # Start-up (the update waits at the fake until the bot polls).
     seconds, reply = await ask(api, ADMIN_ID, "/help", None, timeout=120)
     assert reply is not None, "the bot did not start within 120 s"
@@ -400,20 +413,22 @@ async def _drive(
 
     sampler.enter("idle")
     idle: dict[str, list[float]] = {"/stats": [], "/help": []}
-    for _ in range(3):
-        idle["/stats"].append((await ask(api, ADMIN_ID, "/stats", "subscribers in total"))[0])
-        idle["/help"].append((await ask(api, user_a, "/help", None))[0])
+    for n in range(3):
+        admin = OTHER_ADMINS[n]
+        idle["/stats"].append((await ask(api, admin, "/stats", "subscribers in total"))[0])
+        idle["/help"].append((await ask(api, pool_a[n], "/help", None))[0])
     result["idle"] = idle
 
     sampler.enter("preview")
     previews: dict[str, list[float]] = {"filtered": [], "all": []}
     draft: Request | None = None
+    askers = iter((OTHER_ADMINS[3], OTHER_ADMINS[4], OTHER_ADMINS[0], ADMIN_ID))
     for variant, command in (
         ("filtered", f"/broadcast {FILTERS} {TEXT}"),
         ("all", f"/broadcast {TEXT}"),
     ):
         for _ in range(2):
-            seconds, draft = await ask(api, ADMIN_ID, command, "Send it?")
+            seconds, draft = await ask(api, next(askers), command, "Send it?")
             assert draft is not None, f"no preview for {command!r}"
             previews[variant].append(seconds)
     result["preview_s"] = previews
@@ -424,10 +439,10 @@ async def _drive(
     probes = Probes(
         api,
         [
-            Probe("/stats", ADMIN_ID, "subscribers in total", 2.0),
-            Probe("/help", user_a, None, 0.5),
-            Probe("/events", user_b, None, 0.5),
-            Probe("/help", user_c, None, 0.5),
+            Probe("/stats", OTHER_ADMINS[1:3], "subscribers in total", 1.0),
+            Probe("/help", pool_a, None, 0.5),
+            Probe("/events", pool_b, None, 0.5),
+            Probe("/help", pool_c, None, 0.5),
         ],
     )
     sampler.enter("queue")
