@@ -36,11 +36,12 @@ QUANTUM = 0.01
 time; at 25 msg/s, one per timer): the event loop wakes at most 100 times a second for
 pacing rather than once per message. The spacing itself is exact."""
 
-GUARD = 0.02
+GUARD = 0.03
 """The sliding window the pacer enforces is this much longer than a second: arrivals at the
-server may bunch up by as much (20 ms: scheduling, the network) and still never exceed the
+server may bunch up by as much (30 ms: scheduling, the network) and still never exceed the
 configured rate in any sliding second. It also sets the initial rate: ``rate / (1 +
-GUARD)``, 98 % of the configured one."""
+GUARD)``, 97 % of the configured one. (20 ms was measured too little at 1000 msg/s on a
+loaded machine: one 429 episode per 10,000 sends against the strict fake.)"""
 CATCH_UP = 2
 """Timer quanta a late timer may make up for (20 ms of sends): the spacing survives event
 loop lag, and the window still caps what that releases at once."""
