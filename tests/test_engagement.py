@@ -3,6 +3,8 @@ forgotten on request; the figures of one event from SQL."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.services.engagement import Engagement, EngagementBuffer
-from storage.db import Database
+from storage.broadcasts import BroadcastRepository
+from storage.db import Database, migrations
 from storage.engagement import EngagementFigures, EngagementRecord, EngagementRepository, Tally
 from storage.privacy import forget_chat
 
@@ -126,3 +129,44 @@ async def test_live_followers_come_from_the_hook(db: Database) -> None:
 
     engagement.live_followers = count
     assert await engagement.followers("ev") == 2
+
+
+async def test_migration_links_older_broadcasts_that_name_their_event(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    raw = sqlite3.connect(path)
+    raw.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
+    )
+    for version, name, sql in migrations()[:5]:
+        raw.executescript(sql)
+        raw.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", (version, name))
+    stamp = "2024-01-01T00:00:00.000+00:00"
+    raw.executemany(
+        "INSERT INTO broadcasts (id, kind, payload, title, state, created_at, started_at)"
+        " VALUES (?, ?, ?, 't', ?, ?, ?)",
+        [
+            (1, "event", json.dumps({"event_id": "ev", "reminder": None}), "scheduled", stamp,
+             None),
+            (2, "rating_prompt", json.dumps({"event_id": "ev"}), "done", stamp, stamp),
+            (3, "rendered", json.dumps({"versions": {}, "default": "en"}), "done", stamp, stamp),
+            (4, "text", json.dumps({"text": "event_id", "entities": []}), "done", stamp, stamp),
+        ],
+    )
+    raw.executemany(
+        "INSERT INTO broadcast_outbox (broadcast_id, chat_id, language, state)"
+        " VALUES (2, ?, 'en', ?)",
+        [(1, "sent"), (2, "sent"), (3, "blocked")],
+    )
+    raw.commit()
+    raw.close()
+    db = await Database.open(path)
+    try:
+        async with db.read("SELECT id, event_id FROM broadcasts ORDER BY id") as cur:
+            linked = {int(r[0]): r[1] for r in await cur.fetchall()}
+        assert linked == {1: "ev", 2: "ev", 3: None, 4: None}
+        [prompt] = await BroadcastRepository(db).of_event("ev")  # 1 has not started
+        assert (prompt.id, prompt.kind, prompt.reminder) == (2, "rating_prompt", False)
+        assert prompt.figures.counts == {"sent": 2, "blocked": 1}
+    finally:
+        await db.close()
