@@ -10,12 +10,14 @@ from telegram.ext import Application, CallbackContext
 from bot.broadcast.budget import SendBudget
 from bot.broadcast.engine import BroadcastEngine
 from bot.config import Config
+from bot.services.engagement import Engagement
 from bot.services.flood import FloodGuard
 from bot.services.languages import LanguagePreferences
 from bot.services.polls import PollService
 from bot.services.votes import VoteIntake
 from storage.broadcasts import BroadcastRepository
 from storage.db import Database
+from storage.engagement import EngagementRepository
 from storage.events import EventRepository
 from storage.polls import PollRepository
 from storage.ratings import RatingRepository
@@ -41,6 +43,8 @@ class Deps:
     ratings: RatingRepository
     flood: FloodGuard
     """How fast each chat may ask (bot/handlers/flood.py)."""
+    engagement: Engagement
+    """Records what the audience does with events, in batches (flushed in ``shutdown``)."""
 
 
 def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -> Deps:
@@ -69,6 +73,7 @@ def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -
         polls=PollService(events, poll_repo, votes),
         ratings=RatingRepository(db),
         flood=FloodGuard(),
+        engagement=Engagement(EngagementRepository(db)),
     )
 
 

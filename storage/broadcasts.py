@@ -155,6 +155,16 @@ class Figures:
         return sum(self.get(state) for state in FINAL_STATES)
 
 
+@dataclass(frozen=True)
+class EventBroadcast:
+    """A broadcast made for an event (``broadcasts.event_id``) and its outbox figures."""
+
+    id: int
+    kind: str
+    reminder: bool
+    figures: Figures
+
+
 def _row(row: aiosqlite.Row) -> BroadcastRow:
     return BroadcastRow(
         id=int(row["id"]),
@@ -232,8 +242,10 @@ class BroadcastRepository:
         admin_language: str | None = None,
         scheduled_at: datetime | None = None,
         progress_chat_id: int | None = None,
+        event_id: str | None = None,
     ) -> int:
-        """A broadcast without recipients yet: a ``draft`` or a ``scheduled`` one."""
+        """A broadcast without recipients yet: a ``draft`` or a ``scheduled`` one.
+        ``event_id``: the event it is about (its figures are that event's deliveries)."""
         assert state in ("draft", "scheduled")
         async with self.db.transaction() as conn:
             return await _insert(
@@ -247,6 +259,7 @@ class BroadcastRepository:
                 admin_language=admin_language,
                 scheduled_at=scheduled_at,
                 progress_chat_id=progress_chat_id,
+                event_id=event_id,
             )
 
     async def create_for_targets(
@@ -260,6 +273,7 @@ class BroadcastRepository:
         scheduled_at: datetime | None = None,
         admin_language: str | None = None,
         progress_chat_id: int | None = None,
+        event_id: str | None = None,
     ) -> tuple[int, int]:
         """A broadcast to explicit targets, with its outbox, in one transaction: ``running``
         (or ``scheduled``). Duplicate chats are kept once. Returns ``(id, recipients)``."""
@@ -276,6 +290,7 @@ class BroadcastRepository:
                 admin_language=admin_language,
                 scheduled_at=scheduled_at,
                 progress_chat_id=progress_chat_id,
+                event_id=event_id,
             )
             batch: list[tuple[object, ...]] = []
             for target in targets:
@@ -446,6 +461,28 @@ class BroadcastRepository:
         ) as cur:
             rows = await cur.fetchall()
         return Figures({str(r[0]): int(r[1]) for r in rows})
+
+    async def of_event(self, event_id: str) -> list[EventBroadcast]:
+        """The broadcasts made for an event that started sending, with their figures, oldest
+        first (the ``broadcasts_event`` index, then each one's outbox rows)."""
+        async with self.db.read(
+            "SELECT b.id, b.kind, b.reminder_offset, o.state, COUNT(o.id) FROM broadcasts b"
+            " LEFT JOIN broadcast_outbox o ON o.broadcast_id = b.id"
+            " WHERE b.event_id = ? AND b.started_at IS NOT NULL"
+            " GROUP BY b.id, o.state ORDER BY b.id",
+            (event_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        found: dict[int, EventBroadcast] = {}
+        for row in rows:
+            broadcast_id = int(row[0])
+            if broadcast_id not in found:
+                found[broadcast_id] = EventBroadcast(
+                    broadcast_id, str(row[1]), row[2] is not None, Figures()
+                )
+            if row[3] is not None:
+                found[broadcast_id].figures.counts[str(row[3])] = int(row[4])
+        return list(found.values())
 
     async def outbox(self, broadcast_id: int) -> list[tuple[int, str, int]]:
         """``(chat_id, state, attempts)`` of every recipient (for tests and diagnostics)."""
@@ -684,11 +721,12 @@ async def _insert(
     admin_language: str | None,
     scheduled_at: datetime | None,
     progress_chat_id: int | None,
+    event_id: str | None = None,
 ) -> int:
     cursor = await conn.execute(
         "INSERT INTO broadcasts (kind, payload, title, audience, state, created_by,"
-        " admin_language, created_at, scheduled_at, progress_chat_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " admin_language, created_at, scheduled_at, progress_chat_id, event_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             kind,
             json.dumps(dict(payload), ensure_ascii=False),
@@ -700,6 +738,7 @@ async def _insert(
             to_db(now_utc()),
             None if scheduled_at is None else to_db(scheduled_at),
             progress_chat_id,
+            event_id,
         ),
     )
     assert cursor.lastrowid is not None

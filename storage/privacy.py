@@ -7,8 +7,8 @@ from storage.db import Database
 
 async def forget_chat(db: Database, chat_id: int, user_id: int | None) -> None:
     """In one transaction: the subscription (topics go by cascade); with ``user_id`` also the
-    user's poll votes and event ratings; and messages still waiting for this chat in a
-    broadcast outbox are cancelled, so nothing more is sent there.
+    user's poll votes, event ratings and engagement records; and messages still waiting for
+    this chat in a broadcast outbox are cancelled, so nothing more is sent there.
 
     A group's ``/forget`` passes no ``user_id``: the admin asked to forget the group, not
     their own votes.
@@ -18,6 +18,7 @@ async def forget_chat(db: Database, chat_id: int, user_id: int | None) -> None:
         if user_id is not None:
             await conn.execute("DELETE FROM poll_votes WHERE voter_id = ?", (user_id,))
             await conn.execute("DELETE FROM event_ratings WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM engagement WHERE user_id = ?", (user_id,))
         # Through (broadcast_id, chat_id) of the broadcasts that may still send, not a scan
         # of every outbox row ever written.
         await conn.execute(

@@ -89,7 +89,7 @@ async def test_speakers_navigation_and_back(bot: BotHarness) -> None:
     assert "▶️" not in labels(last)
     await press(api, USER, msg, f"spk:{past}:4:en")
     assert "<b>Beom Shik Shin</b>" in edits(api, USER, msg)[-1].params["text"]
-    await press(api, USER, msg, f"evl:{past}:en")
+    await press(api, USER, msg, f"evl:{past}:en:4")
     back = edits(api, USER, msg)[-1]
     assert back.params["text"].startswith("<b>Strategic Situation")
     assert len(api.calls("sendMessage", USER)) == sent_before, "navigation must edit, not send"

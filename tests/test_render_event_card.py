@@ -157,7 +157,8 @@ def test_speaker_pages_navigation(language: str) -> None:
     assert [b.text for b in last.buttons[0]] == ["◀️", "6/6"]
     assert middle.buttons[0][0].callback_data == f"spk:{event.id}:0:{language}"
     assert middle.buttons[0][2].callback_data == f"spk:{event.id}:2:{language}"
-    assert middle.buttons[1][0].callback_data == f"evl:{event.id}:{language}"
+    # back to the card: the page's index says it is no language switch (for /stats)
+    assert middle.buttons[1][0].callback_data == f"evl:{event.id}:{language}:1"
 
 
 def test_speaker_page_content() -> None:

@@ -123,4 +123,6 @@ def test_menu_descriptions_translated_and_valid() -> None:
         assert len(pairs) == len(SUBSCRIBER_COMMANDS) + len(ADMIN_COMMANDS)
         assert all(1 <= len(description) <= 256 for _, description in pairs)
     assert dict(commands(translator("ko")))["stop"] == "구독 해지 (설정은 유지됩니다)"
-    assert dict(commands(translator("ru"), admin=True))["stats"] == "Статистика подписчиков"
+    assert dict(commands(translator("ru"), admin=True))["stats"] == (
+        "Статистика подписчиков; /stats EVENT_ID — по одному мероприятию"
+    )

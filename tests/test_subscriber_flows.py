@@ -234,7 +234,7 @@ async def test_command_menus_per_language_and_for_admins(bot: BotHarness) -> Non
     admin = [c["command"] for c in commands[f"chat:{ADMIN_ID}", "ru"]]
     for name in ("announce", "broadcast", "cancel_broadcast", "publish_results", "stats"):
         assert name in admin
-    assert "Статистика подписчиков" in [
+    assert "Статистика подписчиков; /stats EVENT_ID — по одному мероприятию" in [
         c["description"] for c in commands[f"chat:{ADMIN_ID}", "ru"]
     ]
 

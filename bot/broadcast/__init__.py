@@ -58,11 +58,14 @@ async def start_broadcast(
     scheduled_at: datetime | None = None,
     report_to: int | None = None,
     admin_language: str | None = None,
+    event_id: str | None = None,
 ) -> int:
     """Send ``payload`` of ``kind`` to the active subscribers ``audience`` selects: now (the
     recipients are queued in one transaction and sending starts) or at ``scheduled_at``
     (recipients chosen then). ``report_to``: a chat that gets a progress message and the
-    final report (in ``admin_language``). Returns the broadcast id."""
+    final report (in ``admin_language``). ``event_id``: the event the broadcast is made for
+    (an announcement, a digest…): its figures then count in ``/stats EVENT_ID``. Returns the
+    broadcast id."""
     return await _engine(engine).create(
         kind=kind,
         payload=payload,
@@ -72,6 +75,7 @@ async def start_broadcast(
         scheduled_at=scheduled_at,
         report_to=report_to,
         admin_language=admin_language,
+        event_id=event_id,
     )
 
 
@@ -86,6 +90,7 @@ async def start_broadcast_to(
     scheduled_at: datetime | None = None,
     report_to: int | None = None,
     admin_language: str | None = None,
+    event_id: str | None = None,
 ) -> int:
     """Like :func:`start_broadcast`, to explicit targets (subscribed or not; each target's
     ``data`` reaches the kind as ``Recipient.data``), e.g. ``stopPoll`` in every chat where a
@@ -99,4 +104,5 @@ async def start_broadcast_to(
         scheduled_at=scheduled_at,
         report_to=report_to,
         admin_language=admin_language,
+        event_id=event_id,
     )

@@ -180,9 +180,11 @@ class BroadcastEngine:
         scheduled_at: datetime | None = None,
         admin_language: str | None = None,
         report_to: int | None = None,
+        event_id: str | None = None,
     ) -> int:
         """A broadcast to an audience: a ``draft`` (waiting for :meth:`confirm`), a
-        ``scheduled`` one, or started at once (recipients chosen in one transaction)."""
+        ``scheduled`` one, or started at once (recipients chosen in one transaction).
+        ``event_id``: the event it is made for (its deliveries in ``/stats EVENT_ID``)."""
         self._check_kind(kind)
         state = "scheduled" if scheduled_at is not None and not draft else "draft"
         broadcast_id = await self.repo.create(
@@ -195,6 +197,7 @@ class BroadcastEngine:
             admin_language=admin_language,
             scheduled_at=scheduled_at,
             progress_chat_id=report_to,
+            event_id=event_id,
         )
         if state == "scheduled":
             self._schedule_changed.set()
@@ -213,6 +216,7 @@ class BroadcastEngine:
         scheduled_at: datetime | None = None,
         admin_language: str | None = None,
         report_to: int | None = None,
+        event_id: str | None = None,
     ) -> int:
         self._check_kind(kind)
         broadcast_id, _ = await self.repo.create_for_targets(
@@ -224,6 +228,7 @@ class BroadcastEngine:
             scheduled_at=scheduled_at,
             admin_language=admin_language,
             progress_chat_id=report_to,
+            event_id=event_id,
         )
         if scheduled_at is not None:
             self._schedule_changed.set()

@@ -78,9 +78,10 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     # Votes wait in a write buffer: flush it so none is written back after the deletion.
     await app.votes.flush()
-    await forget_chat(
-        app.db, chat.id, user.id if user is not None and user.id == chat.id else None
-    )
+    forgotten_user = user.id if user is not None and user.id == chat.id else None
+    if forgotten_user is not None:
+        await app.engagement.forget_user(forgotten_user)  # the same for engagement records
+    await forget_chat(app.db, chat.id, forgotten_user)
     app.languages.forget(chat.id)
     log.info("chat %s forgotten", chat.id)
     await edit(

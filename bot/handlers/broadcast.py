@@ -95,6 +95,7 @@ async def announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         payload=event_payload(event),
         audience=audience,
         title=_title(event.title.get(t.language)),
+        event_id=event.id,
     )
 
 
@@ -163,6 +164,7 @@ async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         title=_title(event.title.get(t.language)),
         preview=shows("rendered", event_payload(event)),
         scheduled=(when, texts.scheduled_at_text(t, when, event.timezone)),
+        event_id=event.id,
     )
 
 

@@ -114,11 +114,13 @@ async def open_draft(
     preview: PreviewFn | None = None,
     scheduled: tuple[datetime, str] | None = None,
     notes: Sequence[str] = (),
+    event_id: str | None = None,
 ) -> int:
     """Store the draft, show the preview, ask for confirmation; returns the draft's id.
 
     ``preview`` defaults to :func:`shows` of ``kind``; ``scheduled`` is the sending time
-    and how to say it; ``notes`` are extra lines (HTML) under the recipients."""
+    and how to say it; ``notes`` are extra lines (HTML) under the recipients; ``event_id``
+    the event the broadcast is made for (its deliveries count in ``/stats EVENT_ID``)."""
     chat = update.effective_chat
     user = update.effective_user
     assert chat is not None and user is not None
@@ -133,6 +135,7 @@ async def open_draft(
         draft=True,
         scheduled_at=None if scheduled is None else scheduled[0],
         admin_language=t.language,
+        event_id=event_id,
     )
     row = await app.broadcasts.get(broadcast_id)
     assert row is not None

@@ -2,6 +2,8 @@
 
 Buttons edit the message they belong to where that makes sense (speakers, language), so a
 card stays one message; stale or forged buttons get a polite answer and change nothing.
+Each of them is recorded for ``/stats EVENT_ID`` (``deps.engagement``: in memory, written
+in batches).
 """
 
 from __future__ import annotations
@@ -36,13 +38,18 @@ async def card(context: ContextTypes.DEFAULT_TYPE, event: Event, t: Translator) 
     return render_event_card(event, t, rating=await event_rating(context, event.id))
 
 
-async def show_event_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, event_id: str) -> None:
-    """Send the card of ``event_id`` to a chat (a deep link, a tap in /events)."""
+async def show_event_card(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, event_id: str, user_id: int | None = None
+) -> None:
+    """Send the card of ``event_id`` to a chat (a deep link), counted as opened by
+    ``user_id``."""
     t = tr()
     event = await deps(context).events.get(event_id) if event_id else None
     if event is None:
         await send_text(context, chat_id, t._("Sorry, I could not find this event."))
         return
+    if user_id is not None:
+        deps(context).engagement.card_opened(event.id, user_id)
     await send(context, chat_id, await card(context, event, t))
 
 
@@ -78,23 +85,29 @@ async def on_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     event = await _event(query, context, decoded[0])
     if event is None:
         return
+    deps(context).engagement.card_opened(event.id, query.from_user.id)
     await send(context, query.message.chat.id, await card(context, event, tr()))
     await query.answer()
 
 
 async def on_card_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``evl:<id>:<lang>``: show the card in that language, in place (also "back to the
-    event" from a speaker page)."""
+    """``evl:<id>:<lang>``: show the card in that language, in place; ``evl:<id>:<lang>:<i>``
+    is "back to the event" from speaker ``i``'s page (no language switch)."""
     query = update.callback_query
     assert query is not None
-    decoded = callbacks.decode(query.data, "evl", (str, str))
-    if decoded is None or decoded[1] not in SUPPORTED_LANGUAGES:
+    switch = callbacks.decode(query.data, "evl", (str, str))
+    back = callbacks.decode(query.data, "evl", (str, str, int))
+    target = switch or (None if back is None else (back[0], back[1]))
+    if target is None or target[1] not in SUPPORTED_LANGUAGES:
         await _stale(query)
         return
-    event = await _event(query, context, decoded[0])
+    event_id, language = target
+    event = await _event(query, context, event_id)
     if event is None:
         return
-    await edit(query, await card(context, event, translator(decoded[1])))
+    if switch is not None:
+        deps(context).engagement.language_switched(event.id, query.from_user.id, language)
+    await edit(query, await card(context, event, translator(language)))
     await query.answer()
 
 
@@ -116,6 +129,9 @@ async def on_speaker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     except IndexError:
         await _stale(query)
         return
+    deps(context).engagement.speaker_read(
+        event.id, event.speakers[index].key, query.from_user.id, source="card"
+    )
     await edit(query, pages[0])
     if len(pages) > 1 and query.message is not None:
         for page in pages[1:]:
@@ -135,6 +151,7 @@ async def on_calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if event is None:
         return
     t = tr()
+    deps(context).engagement.calendar_downloaded(event.id, query.from_user.id)
     await context.bot.send_document(
         query.message.chat.id,
         InputFile(build_ics(event, t), filename=ics_filename(event)),

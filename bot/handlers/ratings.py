@@ -135,6 +135,7 @@ async def rate_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         ),
         title=f"rating of {event.id}",
         preview=preview,
+        event_id=event.id,
     )
 
 
@@ -162,6 +163,7 @@ async def offer_ratings(application: AnyApp) -> list[str]:
             audience=Audience(),
             created_by=None,
             title=f"rating of {event_id}",
+            event_id=event_id,
         )
         offered.append(event_id)
     return offered

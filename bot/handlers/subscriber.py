@@ -81,7 +81,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("chat %s subscribed (new: %s)", chat.id, created)
     payload = context.args[0] if context.args else ""
     if payload.startswith(DEEP_LINK_PREFIX):
-        await show_event_card(context, chat.id, payload.removeprefix(DEEP_LINK_PREFIX))
+        await show_event_card(
+            context, chat.id, payload.removeprefix(DEEP_LINK_PREFIX), user.id if user else None
+        )
     if created:
         title = None if private else (chat.title or "")
         await send(context, chat.id, render_welcome(subscriber.language, t, group_title=title))

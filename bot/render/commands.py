@@ -32,7 +32,7 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("closepoll", N_("Close a poll")),
     ("publish_results", N_("Send poll results to subscribers")),
     ("rate", N_("Ask subscribers to rate an event")),
-    ("stats", N_("Subscriber statistics")),
+    ("stats", N_("Subscriber statistics; /stats EVENT_ID for one event")),
     ("addchannel", N_("Connect a channel")),
     ("removechannel", N_("Disconnect a channel")),
 )

@@ -25,7 +25,8 @@ def speaker_text(event: Event, speaker: Speaker, t: Translator) -> str:
 
 
 def speaker_buttons(event: Event, index: int, t: Translator) -> tuple[tuple[Button, ...], ...]:
-    """◀ 2/6 ▶ and a way back to the card, in the language the page is shown in."""
+    """◀ 2/6 ▶ and a way back to the card, in the language the page is shown in (its data
+    carries the page's index, so going back is not counted as a language switch)."""
     total = len(event.speakers)
     lang = t.language
     nav: list[Button] = []
@@ -40,7 +41,8 @@ def speaker_buttons(event: Event, index: int, t: Translator) -> tuple[tuple[Butt
     if index < total - 1:
         nav.append(Button("▶️", callback_data=callbacks.encode("spk", event.id, index + 1, lang)))
     back = Button(
-        "↩️ " + t._("Back to the event"), callback_data=callbacks.encode("evl", event.id, lang)
+        "↩️ " + t._("Back to the event"),
+        callback_data=callbacks.encode("evl", event.id, lang, index),
     )
     return (tuple(nav), (back,))
 

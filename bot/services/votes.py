@@ -12,11 +12,11 @@ instance's counts.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot.services.batching import BatchBuffer
 from storage.polls import CountsRecord, InstanceInfo, PollRepository, VoteRecord, options_mask
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 Sink = Callable[[Sequence[VoteRecord], Sequence[CountsRecord]], Awaitable[None]]
 
 
-class VoteBuffer:
+_VoteBatch = tuple[dict[tuple[str, int], VoteRecord], dict[str, CountsRecord]]
+
+
+class VoteBuffer(BatchBuffer[_VoteBatch]):
     """Pending votes and counts, written by ``sink`` in one call per flush.
 
     A flush happens when ``max_pending`` records wait, ``max_delay`` seconds after the first
@@ -32,17 +35,13 @@ class VoteBuffer:
     Within a key only the record of the newest update is kept.
     """
 
+    what = "votes"
+
     def __init__(self, sink: Sink, *, max_pending: int = 500, max_delay: float = 0.1) -> None:
+        super().__init__(max_pending=max_pending, max_delay=max_delay)
         self._sink = sink
-        self.max_pending = max_pending
-        self.max_delay = max_delay
         self._votes: dict[tuple[str, int], VoteRecord] = {}
         self._counts: dict[str, CountsRecord] = {}
-        self._lock = asyncio.Lock()
-        self._timer: asyncio.TimerHandle | None = None
-        self._task: asyncio.Task[None] | None = None
-        self.stored = 0
-        """Records committed so far (votes and counts), for monitoring and the benchmark."""
 
     @property
     def pending(self) -> int:
@@ -53,44 +52,27 @@ class VoteBuffer:
         current = self._votes.get(key)
         if current is None or record.update_id > current.update_id:
             self._votes[key] = record
-        self._schedule()
+        self._added()
 
     def add_counts(self, record: CountsRecord) -> None:
         current = self._counts.get(record.telegram_poll_id)
         if current is None or record.update_id > current.update_id:
             self._counts[record.telegram_poll_id] = record
-        self._schedule()
+        self._added()
 
-    async def flush(self) -> None:
-        """Write everything pending now; on failure the records stay pending and it raises."""
-        async with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            if not self._votes and not self._counts:
-                return
-            votes, self._votes = self._votes, {}
-            counts, self._counts = self._counts, {}
-            try:
-                await self._sink(list(votes.values()), list(counts.values()))
-            except BaseException:
-                self._restore(votes, counts)
-                raise
-            self.stored += len(votes) + len(counts)
+    def _take(self) -> _VoteBatch:
+        batch = (self._votes, self._counts)
+        self._votes, self._counts = {}, {}
+        return batch
 
-    async def close(self) -> None:
-        """Flush what is pending (shutdown); background flushes are awaited first."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        task = self._task
-        if task is not None and not task.done():
-            await asyncio.gather(task, return_exceptions=True)
-        await self.flush()
+    def _size(self, batch: _VoteBatch) -> int:
+        return len(batch[0]) + len(batch[1])
 
-    def _restore(
-        self, votes: dict[tuple[str, int], VoteRecord], counts: dict[str, CountsRecord]
-    ) -> None:
+    async def _write(self, batch: _VoteBatch) -> None:
+        await self._sink(list(batch[0].values()), list(batch[1].values()))
+
+    def _give_back(self, batch: _VoteBatch) -> None:
+        votes, counts = batch
         for key, vote in votes.items():
             newer = self._votes.get(key)
             if newer is None or newer.update_id < vote.update_id:
@@ -99,33 +81,6 @@ class VoteBuffer:
             newer_counts = self._counts.get(poll_key)
             if newer_counts is None or newer_counts.update_id < record.update_id:
                 self._counts[poll_key] = record
-
-    def _schedule(self) -> None:
-        if self.pending >= self.max_pending:
-            self._start_flush()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.max_delay, self._on_timer)
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        self._start_flush()
-
-    def _start_flush(self) -> None:
-        """Start a background flush, unless one runs (it goes on while enough is pending)."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._background_flush())
-
-    async def _background_flush(self) -> None:
-        while True:
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("could not store %d pending votes; will retry", self.pending)
-                break
-            if self.pending < self.max_pending:
-                break
-        if self.pending and self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.max_delay, self._on_timer)
 
 
 class VoteOutcome(enum.Enum):
