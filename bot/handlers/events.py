@@ -14,7 +14,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot import callbacks
 from bot.config import SUPPORTED_LANGUAGES
 from bot.deps import AnyApp, deps
-from bot.handlers.replies import NEW_MESSAGES, edit, send, send_text
+from bot.handlers.follow import is_following
+from bot.handlers.replies import NEW_MESSAGES, edit, query_chat_id, send, send_text
 from bot.i18n import Translator, tr, translator
 from bot.render.event_card import render_event_card
 from bot.render.events_list import render_event_list
@@ -31,9 +32,15 @@ async def event_rating(context: ContextTypes.DEFAULT_TYPE, event_id: str) -> Rat
     return await RatingRepository(deps(context).db).summary(event_id)
 
 
-async def card(context: ContextTypes.DEFAULT_TYPE, event: Event, t: Translator) -> Rendered:
-    """The card of ``event`` in ``t``'s language, with its current rating."""
-    return render_event_card(event, t, rating=await event_rating(context, event.id))
+async def card(
+    context: ContextTypes.DEFAULT_TYPE, event: Event, t: Translator, chat_id: int | None
+) -> Rendered:
+    """The card of ``event`` in ``t``'s language, with its current rating (and, for the chat
+    it goes to, Follow live or Unfollow live)."""
+    following = chat_id is not None and await is_following(context, event.id, chat_id)
+    return render_event_card(
+        event, t, rating=await event_rating(context, event.id), following=following
+    )
 
 
 async def show_event_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, event_id: str) -> None:
@@ -43,7 +50,7 @@ async def show_event_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, even
     if event is None:
         await send_text(context, chat_id, t._("Sorry, I could not find this event."))
         return
-    await send(context, chat_id, await card(context, event, t))
+    await send(context, chat_id, await card(context, event, t, chat_id))
 
 
 async def events_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,7 +85,8 @@ async def on_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     event = await _event(query, context, decoded[0])
     if event is None:
         return
-    await send(context, query.message.chat.id, await card(context, event, tr()))
+    chat_id = query.message.chat.id
+    await send(context, chat_id, await card(context, event, tr(), chat_id))
     await query.answer()
 
 
@@ -94,7 +102,8 @@ async def on_card_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     event = await _event(query, context, decoded[0])
     if event is None:
         return
-    await edit(query, await card(context, event, translator(decoded[1])))
+    chat_id = query_chat_id(query)
+    await edit(query, await card(context, event, translator(decoded[1]), chat_id))
     await query.answer()
 
 
