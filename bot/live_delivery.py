@@ -83,15 +83,19 @@ async def send_live(
     if not followers:
         await repo.release(session.id, action)
         return 0
-    broadcast_id = await start_broadcast_to(
-        app_deps(application),
-        kind=KIND_LIVE,
-        payload=payloads[0],
-        targets=[Target(f.chat_id, f.language, f.chat_type) for f in followers],
-        created_by=sent_by,
-        title=_title(session, action, 0),
-        admin_language=admin_language,
-    )
+    try:
+        broadcast_id = await start_broadcast_to(
+            app_deps(application),
+            kind=KIND_LIVE,
+            payload=payloads[0],
+            targets=[Target(f.chat_id, f.language, f.chat_type) for f in followers],
+            created_by=sent_by,
+            title=_title(session, action, 0),
+            admin_language=admin_language,
+        )
+    except Exception:
+        await repo.release(session.id, action)  # nothing went out: the button works again
+        raise
     await repo.record_part(session.id, action, broadcast_id, len(followers))
     if len(payloads) > 1:
         _spawn(application, session, action)
@@ -112,14 +116,12 @@ async def _next_parts(application: AnyApp, session: LiveSession, action: str) ->
         if send is None or send.complete or not send.broadcasts:
             return
         previous = send.broadcasts[-1]
-        while True:
-            try:
-                await app.broadcaster.wait_finished(previous, timeout=WAIT_STEP)
-                break
-            except TimeoutError:
-                continue
         row = await app.broadcasts.get(previous)
-        targets = await _targets(application, send, previous)
+        while row is not None and row.state not in ("done", "cancelled"):
+            with contextlib.suppress(TimeoutError):
+                await app.broadcaster.wait_finished(previous, timeout=WAIT_STEP)
+            row = await app.broadcasts.get(previous)
+        targets = [] if row is None else await _targets(application, send, previous)
         if row is None or row.state != "done" or not targets:
             # Cancelled by an admin, or nobody left to read the rest: the send ends here.
             await repo.drop_parts(session.id, action)

@@ -225,14 +225,15 @@ async def test_live_state_survives_a_restart(
         assert await live(bot).current_speaker(EVENT) == "koldunova"
         assert await live(bot).follower_count(EVENT) == 3
         msg = message_id(control)
-        answer = await press(api, ADMIN_ID, msg, button(session, "say", 2))
-        assert answer.params["text"] == "Already sent: each button works once."
+        # Confirmations come in the admin's language.
+        answer = await press(api, ADMIN_ID, msg, button(session, "say", 2), language_code="ru")
+        assert answer.params["text"] == "Уже отправлено: каждая кнопка срабатывает один раз."
         again, same = await open_control(bot, EVENT)
         assert same == session
         assert "Now speaking: <b>Ekaterina Koldunova</b>" in again.params["text"]
         assert "🎤 Ekaterina Koldunova ✓" in labels(again)
-        answer = await press(api, ADMIN_ID, msg, button(session, "end"))
-        assert answer.params["text"] == "Sent to 3 followers."
+        answer = await press(api, ADMIN_ID, msg, button(session, "end"), language_code="ru")
+        assert answer.params["text"] == "Отправлено 3 подписчикам эфира."
         await sent_and_finished(bot, session, END)
         for chat in FOLLOWERS:
             assert len(api.sent_texts(chat)) == sent_before[chat] + 1

@@ -22,21 +22,17 @@ from bot.deps import AnyApp, deps
 from bot.handlers.replies import NEW_MESSAGES, edit_buttons, refuse, send_text
 from bot.handlers.rights import ensure_chat_manager
 from bot.i18n import Translator, tr, translator
+from bot.live_delivery import live_repo
 from bot.render.event_card import FOLLOW_PREFIX, card_buttons
 from bot.render.types import Rendered
-from storage.live import LiveRepository
 from storage.models import Event
 
 log = logging.getLogger(__name__)
 
 
-def live_repo(context: ContextTypes.DEFAULT_TYPE) -> LiveRepository:
-    return LiveRepository(deps(context).db)
-
-
 async def is_following(context: ContextTypes.DEFAULT_TYPE, event_id: str, chat_id: int) -> bool:
     """For the card: does this chat follow the event live?"""
-    return await live_repo(context).is_following(event_id, chat_id)
+    return await live_repo(context.application).is_following(event_id, chat_id)
 
 
 def confirmation(t: Translator, following: bool) -> str:
@@ -59,7 +55,7 @@ async def set_following(
         return False
     if not await ensure_chat_manager(update, context):
         return False
-    repo = live_repo(context)
+    repo = live_repo(context.application)
     if follow:
         await repo.follow(event.id, chat.id, chat.type, tr().language)
     else:

@@ -25,6 +25,7 @@ from bot.deps import AnyApp, deps
 from bot.handlers.replies import NEW_MESSAGES, edit, send, send_text
 from bot.handlers.rights import ensure_bot_admin
 from bot.i18n import Translator, tr, translator
+from bot.live_delivery import live_repo
 from bot.render.live import (
     LIVE_PREFIX,
     OPS,
@@ -38,20 +39,16 @@ from bot.render.live import (
 )
 from bot.render.speakers import render_speaker_page
 from bot.render.types import Rendered
-from storage.live import END, LiveRepository, LiveSession, say_action, summary_action
+from storage.live import END, LiveSession, say_action, summary_action
 from storage.models import Event, RatingSummary
 
 log = logging.getLogger(__name__)
 
 
-def live_repo(context: ContextTypes.DEFAULT_TYPE) -> LiveRepository:
-    return LiveRepository(deps(context).db)
-
-
 async def control(
     context: ContextTypes.DEFAULT_TYPE, event: Event, session: LiveSession, t: Translator
 ) -> Rendered:
-    repo = live_repo(context)
+    repo = live_repo(context.application)
     sent = await repo.sent_actions(session.id)
     return render_control(event, session, sent, await repo.follower_count(event.id), t)
 
@@ -69,7 +66,8 @@ async def live_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await send_text(context, chat.id, escape(t._("There is no event with this id.")))
         return
     user = update.effective_user
-    session, started = await live_repo(context).start(event.id, user.id if user else None)
+    repo = live_repo(context.application)
+    session, started = await repo.start(event.id, user.id if user else None)
     if started:
         log.info("event %s is live (session %s)", event.id, session.id)
     await send(context, chat.id, await control(context, event, session, t))
@@ -100,7 +98,8 @@ async def on_control(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     t = tr()
     decoded = callbacks.decode(query.data, LIVE_PREFIX, (int, str, int))
-    session = await live_repo(context).session(decoded[0]) if decoded is not None else None
+    repo = live_repo(context.application)
+    session = await repo.session(decoded[0]) if decoded is not None else None
     if decoded is None or decoded[1] not in OPS or session is None:
         await query.answer(t._("This button is no longer valid."), show_alert=True)
         return
@@ -148,10 +147,18 @@ async def _fire(
     )
     if count is None:
         await _show(context, query, event, session, t)
-        await query.answer(t._("Already sent: each button works once."), show_alert=True)
+        now = await live_repo(context.application).session(session.id)
+        ended = action != END and (now is None or not now.open)  # End live came first
+        text = (
+            t._("The live mode of this event has ended.")
+            if ended
+            else t._("Already sent: each button works once.")
+        )
+        await query.answer(text, show_alert=True)
         return
     if op == SAY:
-        await live_repo(context).set_current_speaker(session.id, event.speakers[index].key)
+        speaker = event.speakers[index].key
+        await live_repo(context.application).set_current_speaker(session.id, speaker)
     log.info("live %s (%s): %s to %s followers", session.id, event.id, action, count)
     await _show(context, query, event, session, t)
     await query.answer(sent_to_text(t, count))
@@ -166,7 +173,7 @@ async def _show(
 ) -> None:
     """The control message as it is now (what was sent, who speaks, or that it ended). A
     message that cannot be edited any more is left as it is: the answer still says it all."""
-    current = await live_repo(context).session(session.id) or session
+    current = await live_repo(context.application).session(session.id) or session
     try:
         await edit(query, await control(context, event, current, t))
     except BadRequest as error:
