@@ -21,7 +21,9 @@ from bot.handlers import (
     events,
     fallback,
     flood,
+    follow,
     inline,
+    live,
     locale,
     membership,
     poll_admin,
@@ -82,6 +84,8 @@ def register_handlers(application: AnyApp) -> None:
     inline.register(application)  # inline mode: sharing event cards
     poll_lifecycle.register(application)  # /startpoll, /closepoll, /publish_results
     ratings.register(application)  # /rate, the rate: buttons, prompts after events
+    follow.register(application)  # /follow, /unfollow, the card's flw: button
+    live.register(application)  # /live (admins), the live: control buttons, live messages
     # Last: replies to unknown commands and free text.
     fallback.register(application)
     errors.register(application)

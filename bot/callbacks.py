@@ -65,6 +65,10 @@ def decode(
 ) -> tuple[int, str] | None: ...
 @overload
 def decode(
+    data: object, prefix: str, types: tuple[type[int], type[str], type[int]]
+) -> tuple[int, str, int] | None: ...
+@overload
+def decode(
     data: object, prefix: str, types: tuple[type[int], type[int]]
 ) -> tuple[int, int] | None: ...
 def decode(data: object, prefix: str, types: tuple[type, ...]) -> tuple[object, ...] | None:

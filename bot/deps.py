@@ -18,6 +18,7 @@ from bot.services.votes import VoteIntake
 from storage.broadcasts import BroadcastRepository
 from storage.db import Database
 from storage.engagement import EngagementRepository
+from storage.live import LiveRepository
 from storage.events import EventRepository
 from storage.polls import PollRepository
 from storage.ratings import RatingRepository
@@ -73,7 +74,9 @@ def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -
         polls=PollService(events, poll_repo, votes),
         ratings=RatingRepository(db),
         flood=FloodGuard(),
-        engagement=Engagement(EngagementRepository(db)),
+        engagement=Engagement(
+            EngagementRepository(db), live_followers=LiveRepository(db).follower_count
+        ),
     )
 
 

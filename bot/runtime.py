@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from telegram import Update
 from telegram.ext import Updater
 
+from bot import live_delivery
 from bot.broadcast.budget import SendBudget
 from bot.config import Config
 from bot.deps import DEPS_KEY, AnyApp, app_deps, build_deps
@@ -36,12 +37,15 @@ async def startup(application: AnyApp) -> None:
     await app_deps(application).broadcaster.start(application.bot)
     # Poll closing times (jobs rebuilt from the database) and interrupted closings.
     await poll_lifecycle.resume(application)
+    # Live messages whose next part a restart interrupted.
+    await live_delivery.resume(application)
 
 
 async def stop_work(application: AnyApp) -> None:
     """After updates stop, before the bot's HTTP client closes: let broadcast requests in
     flight finish and record them (what is left resumes at the next start)."""
     if DEPS_KEY in application.bot_data:
+        await live_delivery.stop(application)
         await app_deps(application).broadcaster.stop()
 
 

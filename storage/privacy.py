@@ -6,15 +6,17 @@ from storage.db import Database
 
 
 async def forget_chat(db: Database, chat_id: int, user_id: int | None) -> None:
-    """In one transaction: the subscription (topics go by cascade); with ``user_id`` also the
-    user's poll votes, event ratings and engagement records; and messages still waiting for
-    this chat in a broadcast outbox are cancelled, so nothing more is sent there.
+    """In one transaction: the subscription (topics go by cascade) and the chat's follows of
+    events (live mode); with ``user_id`` also the user's poll votes, event ratings and
+    engagement records; and messages still waiting for this chat in a broadcast outbox are
+    cancelled, so nothing more is sent there.
 
     A group's ``/forget`` passes no ``user_id``: the admin asked to forget the group, not
     their own votes.
     """
     async with db.transaction() as conn:
         await conn.execute("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,))
+        await conn.execute("DELETE FROM live_follows WHERE chat_id = ?", (chat_id,))
         if user_id is not None:
             await conn.execute("DELETE FROM poll_votes WHERE voter_id = ?", (user_id,))
             await conn.execute("DELETE FROM event_ratings WHERE user_id = ?", (user_id,))

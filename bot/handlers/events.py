@@ -16,7 +16,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot import callbacks
 from bot.config import SUPPORTED_LANGUAGES
 from bot.deps import AnyApp, deps
-from bot.handlers.replies import NEW_MESSAGES, edit, send, send_text
+from bot.handlers.follow import is_following
+from bot.handlers.replies import NEW_MESSAGES, edit, query_chat_id, send, send_text
 from bot.i18n import Translator, tr, translator
 from bot.render.event_card import render_event_card
 from bot.render.events_list import render_event_list
@@ -33,9 +34,15 @@ async def event_rating(context: ContextTypes.DEFAULT_TYPE, event_id: str) -> Rat
     return await RatingRepository(deps(context).db).summary(event_id)
 
 
-async def card(context: ContextTypes.DEFAULT_TYPE, event: Event, t: Translator) -> Rendered:
-    """The card of ``event`` in ``t``'s language, with its current rating."""
-    return render_event_card(event, t, rating=await event_rating(context, event.id))
+async def card(
+    context: ContextTypes.DEFAULT_TYPE, event: Event, t: Translator, chat_id: int | None
+) -> Rendered:
+    """The card of ``event`` in ``t``'s language, with its current rating (and, for the chat
+    it goes to, Follow live or Unfollow live)."""
+    following = chat_id is not None and await is_following(context, event.id, chat_id)
+    return render_event_card(
+        event, t, rating=await event_rating(context, event.id), following=following
+    )
 
 
 async def show_event_card(
@@ -50,7 +57,7 @@ async def show_event_card(
         return
     if user_id is not None:
         deps(context).engagement.card_opened(event.id, user_id)
-    await send(context, chat_id, await card(context, event, t))
+    await send(context, chat_id, await card(context, event, t, chat_id))
 
 
 async def events_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -86,7 +93,8 @@ async def on_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if event is None:
         return
     deps(context).engagement.card_opened(event.id, query.from_user.id)
-    await send(context, query.message.chat.id, await card(context, event, tr()))
+    chat_id = query.message.chat.id
+    await send(context, chat_id, await card(context, event, tr(), chat_id))
     await query.answer()
 
 
@@ -107,7 +115,8 @@ async def on_card_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     if switch is not None:
         deps(context).engagement.language_switched(event.id, query.from_user.id, language)
-    await edit(query, await card(context, event, translator(language)))
+    chat_id = query_chat_id(query)
+    await edit(query, await card(context, event, translator(language), chat_id))
     await query.answer()
 
 

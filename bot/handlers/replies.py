@@ -44,6 +44,15 @@ async def edit(query: CallbackQuery, rendered: Rendered) -> None:
             raise
 
 
+async def edit_buttons(query: CallbackQuery, rendered: Rendered) -> None:
+    """Replace only the buttons of the query's message (its text stays as it is)."""
+    try:
+        await query.edit_message_reply_markup(reply_markup=markup(rendered))
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
 async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     """Say no: as the answer of a button press, or as a message in the chat."""
     if update.callback_query is not None:

@@ -23,6 +23,8 @@ callback data, and ``ev_<id>`` the 64-character deep-link parameter (letters, di
 ``-`` only)."""
 
 DEEP_LINK_PREFIX = "ev_"
+FOLLOW_PREFIX = "flw"
+"""``flw:<event id>:<card language>:<1 follow | 0 unfollow>`` (bot/handlers/follow.py)."""
 
 
 def deep_link(bot_username: str, event_id: str) -> str:
@@ -109,8 +111,22 @@ def event_card_text(
     return "\n\n".join(part for part in parts if part)
 
 
-def card_buttons(event: Event, t: Translator) -> tuple[tuple[Button, ...], ...]:
-    """Speakers, Add to calendar; one button per other language; Share."""
+def follow_button(event: Event, t: Translator, following: bool) -> Button:
+    """Follow live, or (for a chat that follows) Unfollow live; the data says which, so a
+    stale button does what its label says."""
+    if following:
+        label, wanted = "⚪ " + t._("Unfollow live"), 0
+    else:
+        label, wanted = "🔴 " + t._("Follow live"), 1
+    data = callbacks.encode(FOLLOW_PREFIX, event.id, t.language, wanted)
+    return Button(label, callback_data=data)
+
+
+def card_buttons(
+    event: Event, t: Translator, *, following: bool = False
+) -> tuple[tuple[Button, ...], ...]:
+    """Speakers, Add to calendar; Follow live (or Unfollow live, for a chat that follows);
+    one button per other language; Share."""
     first: list[Button] = []
     if event.speakers:
         first.append(
@@ -131,7 +147,8 @@ def card_buttons(event: Event, t: Translator) -> tuple[tuple[Button, ...], ...]:
         if language != t.language
     )
     share = (Button("↗️ " + t._("Share"), switch_inline_query=event.id),)
-    return tuple(row for row in (tuple(first), switch, share) if row)
+    live = (follow_button(event, t, following),)
+    return tuple(row for row in (tuple(first), live, switch, share) if row)
 
 
 def render_event_card(
@@ -140,8 +157,9 @@ def render_event_card(
     *,
     rating: RatingSummary | None = None,
     bot_username: str | None = None,
+    following: bool = False,
 ) -> Rendered:
-    """The card in ``t``'s language.
+    """The card in ``t``'s language (``following``: the chat follows the event live).
 
     With ``bot_username`` the card is meant to be posted outside the bot's own chats (inline
     mode): instead of callback buttons it carries one link that opens it in the bot.
@@ -150,4 +168,4 @@ def render_event_card(
     if bot_username is not None:
         button = Button("🤖 " + t._("Open in the bot"), url=deep_link(bot_username, event.id))
         return Rendered(text, ((button,),))
-    return Rendered(text, card_buttons(event, t))
+    return Rendered(text, card_buttons(event, t, following=following))
