@@ -181,7 +181,7 @@ async def test_forget_removes_a_users_rows(bot: BotHarness) -> None:
     assert "Calendar downloads: 1 person, 1 time" in text
     assert "2. Geun Lee: 1 person" in text
     assert "Language switches: 0 switches" in text
-    assert "Live followers" not in text  # no live mode wired: no figure
+    assert "Live followers: 0 people" in text  # nobody follows
     assert await bot.deps.engagement.repo.count() == 3  # D's three rows
 
 

@@ -104,7 +104,7 @@ async def test_live_buttons_reach_followers_only_once_each_in_their_language(
             assert api.sent_texts(chat)[before[chat] + 1:] == summary
             assert summary[0].startswith(f"🗂 {_title(event, language)}")
         summary_message = api.sent_messages(EN)[-1]
-        assert callback_data(summary_message)[-1] == f"evl:{EVENT}:en"  # the page's buttons
+        assert callback_data(summary_message)[-1] == f"evl:{EVENT}:en:0"  # the page's buttons
         assert len(api.sent_texts(OTHER)) == before[OTHER]
         # Later presses of a sent button: nothing more.
         answer = await press(api, ADMIN_ID, msg, button(session, "say", 1))
