@@ -18,8 +18,8 @@ from bot.services.votes import VoteIntake
 from storage.broadcasts import BroadcastRepository
 from storage.db import Database
 from storage.engagement import EngagementRepository
-from storage.live import LiveRepository
 from storage.events import EventRepository
+from storage.live import LiveRepository
 from storage.polls import PollRepository
 from storage.ratings import RatingRepository
 from storage.subscribers import SubscriberRepository
