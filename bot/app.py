@@ -27,6 +27,9 @@ from bot.handlers import (
     poll_admin,
     poll_lifecycle,
     polls,
+    question_ask,
+    question_board,
+    question_moderation,
     ratings,
     stats,
     subscriber,
@@ -82,6 +85,11 @@ def register_handlers(application: AnyApp) -> None:
     inline.register(application)  # inline mode: sharing event cards
     poll_lifecycle.register(application)  # /startpoll, /closepoll, /publish_results
     ratings.register(application)  # /rate, the rate: buttons, prompts after events
+    # Audience questions: /ask and its prompt (before the free-text fallback), /questions,
+    # qa:/qt: asking, ql:/qv: the board and its 👍, qm:/qq: moderation.
+    question_ask.register(application)
+    question_board.register(application)
+    question_moderation.register(application)
     # Last: replies to unknown commands and free text.
     fallback.register(application)
     errors.register(application)

@@ -13,11 +13,14 @@ from bot.config import Config
 from bot.services.flood import FloodGuard
 from bot.services.languages import LanguagePreferences
 from bot.services.polls import PollService
+from bot.services.upvotes import UpvoteIntake
 from bot.services.votes import VoteIntake
 from storage.broadcasts import BroadcastRepository
 from storage.db import Database
 from storage.events import EventRepository
 from storage.polls import PollRepository
+from storage.question_votes import QuestionVoteRepository
+from storage.questions import QuestionRepository
 from storage.ratings import RatingRepository
 from storage.subscribers import SubscriberRepository
 
@@ -41,6 +44,9 @@ class Deps:
     ratings: RatingRepository
     flood: FloodGuard
     """How fast each chat may ask (bot/handlers/flood.py)."""
+    questions: QuestionRepository
+    upvotes: UpvoteIntake
+    """👍 presses on audience questions, written in batches (closed in ``runtime.shutdown``)."""
 
 
 def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -> Deps:
@@ -69,6 +75,8 @@ def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -
         polls=PollService(events, poll_repo, votes),
         ratings=RatingRepository(db),
         flood=FloodGuard(),
+        questions=QuestionRepository(db),
+        upvotes=UpvoteIntake(QuestionVoteRepository(db)),
     )
 
 

@@ -49,6 +49,7 @@ async def shutdown(application: AnyApp) -> None:
     if DEPS_KEY in application.bot_data:
         await app_deps(application).broadcaster.stop()
         await app_deps(application).votes.close()  # write the votes still buffered
+        await app_deps(application).upvotes.close()  # and the 👍 presses in flight
         await app_deps(application).db.close()
         del application.bot_data[DEPS_KEY]
 

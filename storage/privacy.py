@@ -7,8 +7,10 @@ from storage.db import Database
 
 async def forget_chat(db: Database, chat_id: int, user_id: int | None) -> None:
     """In one transaction: the subscription (topics go by cascade); with ``user_id`` also the
-    user's poll votes and event ratings; and messages still waiting for this chat in a
-    broadcast outbox are cancelled, so nothing more is sent there.
+    user's poll votes, event ratings, questions (with the votes they got) and question
+    upvotes (the counts they were part of drop: triggers of migration 0006); and messages
+    still waiting for this chat in a broadcast outbox are cancelled, so nothing more is sent
+    there.
 
     A group's ``/forget`` passes no ``user_id``: the admin asked to forget the group, not
     their own votes.
@@ -18,6 +20,8 @@ async def forget_chat(db: Database, chat_id: int, user_id: int | None) -> None:
         if user_id is not None:
             await conn.execute("DELETE FROM poll_votes WHERE voter_id = ?", (user_id,))
             await conn.execute("DELETE FROM event_ratings WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM question_votes WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM questions WHERE author_id = ?", (user_id,))
         await conn.execute(
             "UPDATE broadcast_outbox SET state = 'cancelled' WHERE chat_id = ?"
             " AND state = 'pending'",

@@ -16,6 +16,8 @@ SUBSCRIBER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("language", N_("Change the language")),
     ("topics", N_("Choose the topics you follow")),
     ("stop", N_("Unsubscribe (your settings are kept)")),
+    ("ask", N_("Ask a speaker a question")),
+    ("questions", N_("The audience's questions to an event")),
     ("forget", N_("Delete everything stored about you")),
     ("help", N_("What the bot can do")),
 )

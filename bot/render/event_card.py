@@ -14,6 +14,7 @@ from bot import callbacks
 from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.render.dates import event_when
+from bot.render.question_buttons import ask_buttons
 from bot.render.types import Button, Rendered
 from storage.models import Event, Person, RatingSummary
 
@@ -70,6 +71,10 @@ def _fit(text: str, budget: int) -> str:
     return escape(cut.rstrip()) + "…"
 
 
+fit_escaped = _fit
+"""Public name of :func:`_fit`, for other renderers (audience questions)."""
+
+
 def _head(event: Event, t: Translator, rating: RatingSummary | None) -> tuple[list[str], list[str]]:
     """The lines before the description and the lines after it."""
     lang = t.language
@@ -110,7 +115,8 @@ def event_card_text(
 
 
 def card_buttons(event: Event, t: Translator) -> tuple[tuple[Button, ...], ...]:
-    """Speakers, Add to calendar; one button per other language; Share."""
+    """Speakers, Add to calendar; Ask a question, Questions; one button per other language;
+    Share."""
     first: list[Button] = []
     if event.speakers:
         first.append(
@@ -131,7 +137,8 @@ def card_buttons(event: Event, t: Translator) -> tuple[tuple[Button, ...], ...]:
         if language != t.language
     )
     share = (Button("↗️ " + t._("Share"), switch_inline_query=event.id),)
-    return tuple(row for row in (tuple(first), switch, share) if row)
+    questions = ask_buttons(event, t)
+    return tuple(row for row in (tuple(first), questions, switch, share) if row)
 
 
 def render_event_card(
