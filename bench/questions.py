@@ -72,7 +72,7 @@ async def serve() -> None:
         if command["cmd"] == "inject":
             ids: list[int] = command["ids"]
             for user, number, page in command["presses"]:
-                data = f"qv:{EVENT}:{ids[number]}:{page}"
+                data = f"qv:{EVENT}:{ids[number]}:{page}:en"
                 api.inject_callback_query(user, data, message_id=page + 1, user_id=user)
         answers = api.stats.count("answerCallbackQuery", 200)
         edits = api.stats.count("editMessageText", None)

@@ -36,8 +36,8 @@ async def seed(bot: BotHarness, texts: list[str], *, approve: bool = True) -> li
     return made
 
 
-def vote_data(question: Question, page: int = 0) -> str:
-    return f"qv:{EVENT}:{question.id}:{page}"
+def vote_data(question: Question, page: int = 0, language: str = "en") -> str:
+    return f"qv:{EVENT}:{question.id}:{page}:{language}"
 
 
 async def test_votes_toggle_rank_and_update_in_place(
@@ -73,13 +73,19 @@ async def test_votes_toggle_rank_and_update_in_place(
         before = len(api.calls("editMessageText"))
         for data in (
             vote_data(waiting),  # not approved
-            f"qv:other-event:{first.id}:0",  # another event's question id
-            f"qv:{EVENT}:{10**9}:0",
-            f"qv:{EVENT}:{first.id}",
-            f"qv:{EVENT}:{first.id}:-1",
-            f"qv:{EVENT}:{first.id}:99999",
-            f"qv:{EVENT}:{9 * 10**18}:0",
+            f"qv:other-event:{first.id}:0:en",  # another event's question id
+            f"qv:{EVENT}:{10**9}:0:en",
+            f"qv:{EVENT}:{first.id}:0",
+            f"qv:{EVENT}:{first.id}:-1:en",
+            f"qv:{EVENT}:{first.id}:99999:en",
+            f"qv:{EVENT}:{first.id}:0:xx",
+            f"qv:{EVENT}:{9 * 10**18}:0:en",
             "qv:x",
+            f"qp:{EVENT}:-1:en",
+            f"qp:{EVENT}:0:de",
+            "qp:nope:0:en",
+            f"ql:{EVENT}:xx",
+            "ql:nope:en",
         ):
             refused = await press(api, USER, msg, data)
             assert refused.params["show_alert"] is True, data
@@ -108,17 +114,17 @@ async def test_pages_and_the_card_button_in_russian_and_korean(
         made = await seed(bot, [f"Вопрос номер {n}" for n in range(7)])
         card = await say(api, USER, f"/start ev_{EVENT}", contains="Стратегическая",
                          language_code="ru")  # fmt: skip
-        await press(api, USER, message_id(card), f"ql:{EVENT}", language_code="ru")
+        await press(api, USER, message_id(card), f"ql:{EVENT}:ru", language_code="ru")
         board = await api.wait_for_message(USER, "Вопросы")
         assert "Страница 1/2" in board.params["text"]
         assert "кому: Ли Гын" in board.params["text"]
         assert "Вопрос номер 5" not in board.params["text"]
-        assert f"ql:{EVENT}:1" in callback_data(board)
-        await press(api, USER, message_id(board), f"ql:{EVENT}:1", language_code="ru")
+        assert f"qp:{EVENT}:1:ru" in callback_data(board)
+        await press(api, USER, message_id(board), f"qp:{EVENT}:1:ru", language_code="ru")
         page2 = edits(api, USER, message_id(board))[-1]
         assert "Вопрос номер 5" in page2.params["text"] and "Страница 2/2" in page2.params["text"]
         assert labels(page2)[0] == "6 · 👍 0"
-        answer = await press(api, USER, message_id(board), vote_data(made[6], 1),
+        answer = await press(api, USER, message_id(board), vote_data(made[6], 1, "ru"),
                              language_code="ru")  # fmt: skip
         assert answer.params["text"] == "👍 Спасибо! Голосов: 1"
         # the top question now leads page 1; page 2 is what was pressed, shown again
@@ -128,8 +134,17 @@ async def test_pages_and_the_card_button_in_russian_and_korean(
         ko = await say(api, ko_user, f"/questions {EVENT}", language_code="ko")
         assert "가장 많은 지지를 받은 질문이 먼저입니다" in ko.params["text"]
         assert labels(ko)[0] == "1 · 👍 1"
-        reply = await press(api, ko_user, message_id(ko), vote_data(made[6]), language_code="ko")
+        reply = await press(api, ko_user, message_id(ko), vote_data(made[6], 0, "ko"),
+                            language_code="ko")  # fmt: skip
         assert reply.params["text"] == "👍 감사합니다! 득표: 2"
+        # in a group, one board for everybody: it keeps its language whoever presses
+        group = -1005550011
+        shared = await say(api, group, f"/questions {EVENT}", user_id=ko_user, language_code="ko")
+        assert vote_data(made[6], 0, "ko") in callback_data(shared)
+        answer = await press(api, group, message_id(shared), vote_data(made[6], 0, "ko"),
+                             user_id=1006, language_code="ru")  # fmt: skip
+        assert answer.params["text"] == "👍 Спасибо! Голосов: 3"
+        assert "가장 많은 지지를" in edits(api, group, message_id(shared))[-1].params["text"]
         await calm(bot.deps.flood, ko_user)
         empty = await say(api, ko_user, "/questions", language_code="ko")
         assert empty.params["text"] == "사용법: /questions 행사_ID"

@@ -41,7 +41,7 @@ async def test_approve_answer_reject_and_block_with_notices(
         assert labels(card) == ["Answered", "Reject"]
         notice = await api.wait_for_message(USER, "Он одобрен")
         assert "Что будет с АТР в 2030 году?" in notice.params["text"]
-        assert callback_data(notice) == [f"ql:{EVENT}"]
+        assert callback_data(notice) == [f"ql:{EVENT}:ru"]
 
         # the admin still has the old card: the same button changes nothing
         late = await press(api, ADMIN_ID, message_id(admins), approve)

@@ -55,7 +55,7 @@ def data(rendered_buttons: tuple[tuple[object, ...], ...]) -> list[str]:
 def test_the_card_offers_asking_and_the_board(language: str) -> None:
     card = render_event_card(EVENT, translator(language))
     assert f"qa:{EVENT.id}" in data(card.buttons)
-    assert f"ql:{EVENT.id}" in data(card.buttons)
+    assert f"ql:{EVENT.id}:{language}" in data(card.buttons)
     labels = [b.text for row in card.buttons for b in row]
     expected = {"en": "❓ Ask a question", "ru": "❓ Задать вопрос", "ko": "❓ 질문하기"}
     assert expected[language] in labels
@@ -94,9 +94,9 @@ def test_board_ranks_numbers_escapes_and_separates_answered() -> None:
     assert "to Geun Lee" in text and "👍 9" in text and "Page 2/2" in text
     labels = [b.text for row in board.buttons for b in row]
     assert labels[:2] == ["6 · 👍 7", "7 · 👍 3"]  # no vote button for the answered one
-    assert data(board.buttons)[:2] == [f"qv:{EVENT.id}:1:1", f"qv:{EVENT.id}:2:1"]
-    assert f"ql:{EVENT.id}:0" in data(board.buttons)  # ◀
-    assert f"ql:{EVENT.id}:2" not in data(board.buttons)  # no page 3
+    assert data(board.buttons)[:2] == [f"qv:{EVENT.id}:1:1:en", f"qv:{EVENT.id}:2:1:en"]
+    assert f"qp:{EVENT.id}:0:en" in data(board.buttons)  # ◀
+    assert f"qp:{EVENT.id}:2:en" not in data(board.buttons)  # no page 3
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -107,7 +107,7 @@ def test_board_in_every_language_and_empty(language: str) -> None:
     assert data(empty.buttons) == [f"qa:{EVENT.id}"]
     full = render_board(EVENT, page(question(1, upvotes=1234), approved=6), 0, t)
     assert t.number(1234) in full.buttons[0][0].text
-    assert f"ql:{EVENT.id}:1" in data(full.buttons)  # ▶
+    assert f"qp:{EVENT.id}:1:{language}" in data(full.buttons)  # ▶
 
 
 def test_a_page_of_the_longest_questions_fits_one_message() -> None:
@@ -168,4 +168,4 @@ def test_approved_notice(language: str) -> None:
     notice = render_approved_notice(EVENT, question(2), t)
     assert "&lt;script&gt;" in notice.text
     assert t._("It was approved: others can now support it with 👍.") in notice.text
-    assert data(notice.buttons) == [f"ql:{EVENT.id}"]
+    assert data(notice.buttons) == [f"ql:{EVENT.id}:{language}"]

@@ -1,5 +1,5 @@
 """The audience's questions board: ``/questions EVENT_ID`` (a moderator gets the queue
-instead), ``ql:`` (open it, turn a page) and the ``qv:`` 👍 buttons.
+instead), ``ql:`` (open it), ``qp:`` (turn a page) and the ``qv:`` 👍 buttons.
 
 A press toggles the presser's vote through :class:`bot.services.upvotes.UpvoteIntake`
 (batched, counted in SQL), then the message is edited in place to show the new count; edits
@@ -15,17 +15,24 @@ from telegram import CallbackQuery, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks
+from bot.config import SUPPORTED_LANGUAGES
 from bot.deps import AnyApp, deps
 from bot.handlers.inplace import InPlaceEdits
-from bot.handlers.question_moderation import MAX_PAGE, moderates_here, send_queue
+from bot.handlers.question_moderation import (
+    MAX_PAGE,
+    moderates_here,
+    send_queue,
+    view_translator,
+)
 from bot.handlers.replies import NEW_MESSAGES, edit, edit_in_place, send
-from bot.i18n import Translator, tr
-from bot.render.question_buttons import BOARD_PREFIX, VOTE_PREFIX
+from bot.i18n import Translator, tr, translator
+from bot.render.question_buttons import BOARD_PREFIX, PAGE_PREFIX, VOTE_PREFIX
 from bot.render.question_cards import ALL
 from bot.render.questions import BOARD_STATUSES, PAGE_SIZE, render_board, speaker_index
 from bot.render.types import Rendered
 from storage.models import Event
 from storage.question_votes import Press, VoteOutcome
+from storage.questions import Page
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +70,22 @@ async def current_event(context: ContextTypes.DEFAULT_TYPE, event_id: str) -> Ev
 async def board(
     context: ContextTypes.DEFAULT_TYPE, event: Event, page: int, t: Translator
 ) -> Rendered:
-    """Page ``page`` of the board as it is now (the last page if it has fewer pages)."""
+    """Page ``page`` of the board as it is now (the last page if it has fewer pages).
+
+    Live mode (not built yet) would pass the current speaker as ``first_speaker``."""
     repo = deps(context).questions
-    found = await repo.page(event.id, BOARD_STATUSES, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+
+    async def read(page: int) -> Page:
+        offset = page * PAGE_SIZE
+        return await repo.page(
+            event.id, BOARD_STATUSES, offset=offset, limit=PAGE_SIZE, first_speaker=None
+        )
+
+    found = await read(page)
     if not found.questions and page > 0:
         shown = found.counts[BOARD_STATUSES[0]] + found.counts[BOARD_STATUSES[1]]
         page = max(0, (shown - 1) // PAGE_SIZE)
-        found = await repo.page(event.id, BOARD_STATUSES, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+        found = await read(page)
     return render_board(event, found, page, t)
 
 
@@ -98,7 +114,7 @@ async def questions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             await send(context, chat.id, Rendered(t._("This event has no speaker with this id.")))
             return
         speaker = speaker_index(event, args[1])
-    await send_queue(context, chat.id, event, 0, speaker)
+    await send_queue(context, chat.id, event, 0, speaker, await view_translator(update, context))
 
 
 async def _stale(query: CallbackQuery) -> None:
@@ -106,41 +122,60 @@ async def _stale(query: CallbackQuery) -> None:
 
 
 async def on_board(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``ql:<event>`` sends the board (from a card or a notice); ``ql:<event>:<page>`` turns
-    the board's page in place."""
+    """``ql:<event>:<lang>`` sends the board (from a card or a notice)."""
     query = update.callback_query
     assert query is not None
-    opened = callbacks.decode(query.data, BOARD_PREFIX, (str,))
-    turned = callbacks.decode(query.data, BOARD_PREFIX, (str, int))
-    if opened is not None:
-        event_id, page = opened[0], 0
-    elif turned is not None:
-        event_id, page = turned
-    if query.message is None or (opened is None and turned is None):
+    decoded = callbacks.decode(query.data, BOARD_PREFIX, (str, str))
+    if decoded is None or decoded[1] not in SUPPORTED_LANGUAGES or query.message is None:
         await _stale(query)
         return
-    event = await deps(context).events.get(event_id)
-    if event is None or not 0 <= page <= MAX_PAGE:
+    event = await current_event(context, decoded[0])
+    if event is None:
         await _stale(query)
         return
-    rendered = await board(context, event, page, tr())
-    if opened is not None:
-        await send(context, query.message.chat.id, rendered)
-    else:
-        await edit(query, rendered)
+    await send(
+        context, query.message.chat.id, await board(context, event, 0, translator(decoded[1]))
+    )
+    await query.answer()
+
+
+async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``qp:<event>:<page>:<lang>`` turns the board's page in place."""
+    query = update.callback_query
+    assert query is not None
+    decoded = callbacks.decode(query.data, PAGE_PREFIX, (str, int, str))
+    if (
+        decoded is None
+        or not 0 <= decoded[1] <= MAX_PAGE
+        or decoded[2] not in SUPPORTED_LANGUAGES
+        or query.message is None
+    ):
+        await _stale(query)
+        return
+    event = await current_event(context, decoded[0])
+    if event is None:
+        await _stale(query)
+        return
+    await edit(query, await board(context, event, decoded[1], translator(decoded[2])))
     await query.answer()
 
 
 async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``qv:<event>:<question>:<page>``: toggle the presser's 👍 and show the count."""
+    """``qv:<event>:<question>:<page>:<lang>``: toggle the presser's 👍, show the count (the
+    board in its own language, the answer in the presser's)."""
     query = update.callback_query
     assert query is not None
     t = tr()
-    decoded = callbacks.decode(query.data, VOTE_PREFIX, (str, int, int))
-    if decoded is None or query.message is None or not 0 <= decoded[2] <= MAX_PAGE:
+    decoded = callbacks.decode(query.data, VOTE_PREFIX, (str, int, int, str))
+    if (
+        decoded is None
+        or query.message is None
+        or not 0 <= decoded[2] <= MAX_PAGE
+        or decoded[3] not in SUPPORTED_LANGUAGES
+    ):
         await _stale(query)
         return
-    event_id, question_id, page = decoded
+    event_id, question_id, page, language = decoded
     app = deps(context)
     pressed = await app.upvotes.press(Press(event_id, question_id, query.from_user.id))
     if pressed.outcome is VoteOutcome.UNKNOWN:
@@ -156,7 +191,7 @@ async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id, message_id = query.message.chat.id, query.message.message_id
 
     async def show() -> None:
-        rendered = await board(context, event, page, t)
+        rendered = await board(context, event, page, translator(language))
         await edit_in_place(context.bot, chat_id, message_id, rendered)
 
     await _edits(context).refresh((chat_id, message_id), show)
@@ -173,4 +208,5 @@ def register(application: AnyApp) -> None:
     application.bot_data[EDITS_KEY] = InPlaceEdits()
     application.add_handler(CommandHandler("questions", questions_command, filters=NEW_MESSAGES))
     application.add_handler(CallbackQueryHandler(on_board, pattern=callbacks.pattern(BOARD_PREFIX)))
+    application.add_handler(CallbackQueryHandler(on_page, pattern=callbacks.pattern(PAGE_PREFIX)))
     application.add_handler(CallbackQueryHandler(on_vote, pattern=callbacks.pattern(VOTE_PREFIX)))

@@ -75,6 +75,16 @@ async def chat_translator(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> T
     return translator(await deps(context).languages.stored(chat_id) or default_language())
 
 
+async def view_translator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
+    """The language of the moderators' messages in this chat: the reader's in a private
+    chat; in the QA group the group's own (its language, else DEFAULT_LANGUAGE) whoever
+    presses, as the cards were posted in it."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return tr()
+    return await chat_translator(context, chat.id)
+
+
 async def _send_quietly(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, rendered: Rendered
 ) -> None:
@@ -150,7 +160,9 @@ async def on_moderate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     banned = question.status == REJECTED and await app.questions.is_banned(
         question.event_id, question.author_id
     )
-    await edit(query, render_card(event, question, t, banned=banned))
+    await edit(
+        query, render_card(event, question, await view_translator(update, context), banned=banned)
+    )
     if not changed:
         await query.answer(
             t._("Another moderator has handled this question already. Status: {status}").format(
@@ -170,14 +182,18 @@ def filter_key(event: Event, speaker: int) -> str | None:
 
 
 async def send_queue(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, event: Event, page: int, speaker: int
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    event: Event,
+    page: int,
+    speaker: int,
+    t: Translator,
 ) -> None:
     """A page of the moderators' view: one card per question, then the footer.
 
     Live mode (not built yet) plugs in here: ``first_speaker`` = the current speaker's key
     puts their questions first in each section.
     """
-    t = tr()
     app = deps(context)
     key = filter_key(event, speaker)
     found = await app.questions.page(
@@ -212,7 +228,8 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(t._("This button is no longer valid."), show_alert=True)
         return
     await query.answer()
-    await send_queue(context, query.message.chat.id, event, page, speaker)
+    t = await view_translator(update, context)
+    await send_queue(context, query.message.chat.id, event, page, speaker, t)
 
 
 def register(application: AnyApp) -> None:

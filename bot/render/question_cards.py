@@ -166,7 +166,7 @@ def render_approved_notice(event: Event, question: Question, t: Translator) -> R
         ]
     )
     button = Button(
-        "❔ " + t._("Questions"), callback_data=callbacks.encode(BOARD_PREFIX, event.id)
+        "❔ " + t._("Questions"), callback_data=callbacks.encode(BOARD_PREFIX, event.id, t.language)
     )
     return Rendered(text, ((button,),))
 

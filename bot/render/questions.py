@@ -16,7 +16,7 @@ from bot.i18n import Translator
 from bot.render.event_card import fit_escaped
 from bot.render.question_buttons import (
     ASK_PREFIX,
-    BOARD_PREFIX,
+    PAGE_PREFIX,
     TARGET_PREFIX,
     VOTE_PREFIX,
 )
@@ -160,6 +160,10 @@ def board_text(event: Event, page: Page, page_index: int, t: Translator) -> str:
     return text
 
 
+def _page(event: Event, page_index: int, t: Translator) -> str:
+    return callbacks.encode(PAGE_PREFIX, event.id, page_index, t.language)
+
+
 def board_buttons(
     event: Event, page: Page, page_index: int, t: Translator
 ) -> tuple[tuple[Button, ...], ...]:
@@ -169,18 +173,14 @@ def board_buttons(
         if question.status != APPROVED:
             continue
         number = count(t, page_index * PAGE_SIZE + offset + 1)
-        data = callbacks.encode(VOTE_PREFIX, event.id, question.id, page_index)
+        data = callbacks.encode(VOTE_PREFIX, event.id, question.id, page_index, t.language)
         rows.append((Button(f"{number} · 👍 {count(t, question.upvotes)}", callback_data=data),))
     total = page.counts[APPROVED] + page.counts[ANSWERED]
     nav: list[Button] = []
     if page_index > 0:
-        nav.append(
-            Button("◀️", callback_data=callbacks.encode(BOARD_PREFIX, event.id, page_index - 1))
-        )
+        nav.append(Button("◀️", callback_data=_page(event, page_index - 1, t)))
     if (page_index + 1) * PAGE_SIZE < total:
-        nav.append(
-            Button("▶️", callback_data=callbacks.encode(BOARD_PREFIX, event.id, page_index + 1))
-        )
+        nav.append(Button("▶️", callback_data=_page(event, page_index + 1, t)))
     if nav:
         rows.append(tuple(nav))
     rows.append(
