@@ -225,3 +225,29 @@ async def test_moderators_are_not_throttled_by_the_flood_guard(
         user_texts = api.sent_texts(USER)
         assert len([t for t in user_texts if "Too many requests" in t]) == 1
         assert bot.deps.flood.refused == 2
+
+
+async def test_a_russian_moderator_and_a_korean_asker(
+    fake_api: FakeBotApi, make_config: Callable[..., Config]
+) -> None:
+    api = fake_api
+    async with question_bot(api, make_config) as bot:
+        await bot.deps.subscribers.subscribe(MODERATOR, language="ru", user_id=MODERATOR)
+        await ask(bot, USER, "한국과 러시아의 협력은 어떻게 될까요?", language_code="ko")
+        [question] = await stored(bot)
+        card = await api.wait_for_message(MODERATOR, f"Вопрос №{question.id}")
+        assert labels(card) == ["Одобрить", "Отклонить", "Отклонить и заблокировать"]
+        assert "Кому: Всем" in card.params["text"] and "Ждёт проверки" in card.params["text"]
+        ru = {"language_code": "ru"}
+        done = await press(api, MODERATOR, message_id(card), callback_data(card)[0], **ru)
+        assert done.params["text"] == "Одобрено. Автор получит уведомление."
+        assert labels(edits(api, MODERATOR, message_id(card))[-1]) == ["Отвечен", "Отклонить"]
+        notice = await api.wait_for_message(USER, "승인되었습니다")
+        assert "한국과 러시아의 협력은" in notice.params["text"]
+        answered = await press(
+            api, MODERATOR, message_id(card), f"qm:answer:{question.id}:approved", **ru
+        )
+        assert answered.params["text"] == (
+            "Вопрос отмечен как отвеченный. Автор получит уведомление."
+        )
+        await api.wait_for_message(USER, "답변이 완료되었습니다")
