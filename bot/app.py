@@ -29,6 +29,9 @@ from bot.handlers import (
     poll_admin,
     poll_lifecycle,
     polls,
+    question_ask,
+    question_board,
+    question_moderation,
     ratings,
     stats,
     subscriber,
@@ -86,6 +89,11 @@ def register_handlers(application: AnyApp) -> None:
     ratings.register(application)  # /rate, the rate: buttons, prompts after events
     follow.register(application)  # /follow, /unfollow, the card's flw: button
     live.register(application)  # /live (admins), the live: control buttons, live messages
+    # Audience questions: /ask and its prompt (before the free-text fallback), /questions,
+    # qa:/qt: asking, ql:/qv: the board and its 👍, qm:/qq: moderation.
+    question_ask.register(application)
+    question_board.register(application)
+    question_moderation.register(application)
     # Last: replies to unknown commands and free text.
     fallback.register(application)
     errors.register(application)

@@ -61,6 +61,14 @@ def decode(
 ) -> tuple[str, str, int] | None: ...
 @overload
 def decode(
+    data: object, prefix: str, types: tuple[type[str], type[int], type[int]]
+) -> tuple[str, int, int] | None: ...
+@overload
+def decode(
+    data: object, prefix: str, types: tuple[type[str], type[int], type[int], type[str]]
+) -> tuple[str, int, int, str] | None: ...
+@overload
+def decode(
     data: object, prefix: str, types: tuple[type[int], type[str]]
 ) -> tuple[int, str] | None: ...
 @overload

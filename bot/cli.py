@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "health", help="exit 0 if the database answers (and the webhook port, in webhook mode)"
     )
+    export = commands.add_parser(
+        "export-questions", help="write an event's audience questions as CSV (UTF-8)"
+    )
+    export.add_argument("event_id", metavar="EVENT_ID", help="the event's id")
+    export.add_argument("--out", metavar="FILE", help="file to write (default: standard output)")
     return parser
 
 
@@ -124,6 +129,10 @@ def _command(args: argparse.Namespace) -> int:
         return cmd_import(args.files)
     if args.command in ("migrate", "backup", "health"):
         return cmd_maintenance(args.command, getattr(args, "path", None))
+    if args.command == "export-questions":
+        from bot.ops.export_questions import cmd_export_questions
+
+        return cmd_export_questions(_config(require_token=False), args.event_id, args.out)
     if args.command == "doctor":
         from bot.ops.doctor import cmd_doctor
 

@@ -38,9 +38,21 @@ class Config:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
+    moderator_ids: frozenset[int] = frozenset()
+    """Moderate audience questions, besides the admins (who always may)."""
+    qa_chat_id: int | None = None
+    """A group where new audience questions are posted for the moderators sitting there."""
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.admin_ids
+
+    def is_moderator(self, user_id: int | None) -> bool:
+        """Admins and ``MODERATOR_IDS``: they moderate audience questions."""
+        return self.is_admin(user_id) or (user_id is not None and user_id in self.moderator_ids)
+
+    def is_trusted(self, user_id: int | None) -> bool:
+        """Never throttled by the flood guard: admins and moderators."""
+        return self.is_moderator(user_id)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -61,7 +73,7 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def _admin_ids(raw: str) -> frozenset[int]:
+def _admin_ids(raw: str, name: str = "ADMIN_IDS") -> frozenset[int]:
     ids: set[int] = set()
     for part in raw.replace(";", ",").split(","):
         part = part.strip()
@@ -71,10 +83,22 @@ def _admin_ids(raw: str) -> frozenset[int]:
             ids.add(int(part))
         except ValueError:
             raise ConfigError(
-                f"ADMIN_IDS: {part!r} is not a Telegram user id (expected integers "
+                f"{name}: {part!r} is not a Telegram user id (expected integers "
                 "separated by commas)"
             ) from None
     return frozenset(ids)
+
+
+def _chat_id(name: str, raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ConfigError(
+            f"{name}: {raw.strip()!r} is not a Telegram chat id (a group's id is negative, "
+            "e.g. -1001234567890)"
+        ) from None
 
 
 def _positive_float(name: str, raw: str) -> float:
@@ -186,4 +210,6 @@ def load_config(
         webhook_secret=webhook_secret,
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
         webhook_port=port,
+        moderator_ids=_admin_ids(env.get("MODERATOR_IDS", ""), "MODERATOR_IDS"),
+        qa_chat_id=_chat_id("QA_CHAT_ID", env.get("QA_CHAT_ID", "")),
     )

@@ -14,6 +14,7 @@ from bot.services.engagement import Engagement
 from bot.services.flood import FloodGuard
 from bot.services.languages import LanguagePreferences
 from bot.services.polls import PollService
+from bot.services.upvotes import UpvoteIntake
 from bot.services.votes import VoteIntake
 from storage.broadcasts import BroadcastRepository
 from storage.db import Database
@@ -21,6 +22,8 @@ from storage.engagement import EngagementRepository
 from storage.events import EventRepository
 from storage.live import LiveRepository
 from storage.polls import PollRepository
+from storage.question_votes import QuestionVoteRepository
+from storage.questions import QuestionRepository
 from storage.ratings import RatingRepository
 from storage.subscribers import SubscriberRepository
 
@@ -46,6 +49,9 @@ class Deps:
     """How fast each chat may ask (bot/handlers/flood.py)."""
     engagement: Engagement
     """Records what the audience does with events, in batches (flushed in ``shutdown``)."""
+    questions: QuestionRepository
+    upvotes: UpvoteIntake
+    """👍 presses on audience questions, written in batches (closed in ``runtime.shutdown``)."""
 
 
 def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -> Deps:
@@ -77,6 +83,8 @@ def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -
         engagement=Engagement(
             EngagementRepository(db), live_followers=LiveRepository(db).follower_count
         ),
+        questions=QuestionRepository(db),
+        upvotes=UpvoteIntake(QuestionVoteRepository(db)),
     )
 
 

@@ -54,6 +54,7 @@ async def shutdown(application: AnyApp) -> None:
         await app_deps(application).broadcaster.stop()
         await app_deps(application).votes.close()  # write the votes still buffered
         await app_deps(application).engagement.close()  # and the engagement records
+        await app_deps(application).upvotes.close()  # and the 👍 presses in flight
         await app_deps(application).db.close()
         del application.bot_data[DEPS_KEY]
 

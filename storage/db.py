@@ -31,9 +31,20 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     versions = [version for version, _, _ in found]
-    if versions != list(range(1, len(versions) + 1)):
-        raise RuntimeError(f"migrations must be numbered 0001, 0002, … without gaps: {versions}")
+    if len(set(versions)) != len(versions) or (versions and versions[0] < 1):
+        raise RuntimeError(f"migrations must have distinct numbers from 0001: {versions}")
     return found
+
+
+def latest_version() -> int:
+    """The highest migration number shipped.
+
+    Numbers may have gaps: branches developed side by side each take the next number they
+    know of, so a tree may hold 0004 and 0006 before 0005 is merged. That is why migrations
+    are applied by the set of versions already recorded, not from the highest one on.
+    """
+    found = migrations()
+    return found[-1][0] if found else 0
 
 
 class Database:
@@ -126,7 +137,7 @@ class Database:
 
     async def check_version(self) -> int:
         current = await self.schema_version()
-        latest = len(migrations())
+        latest = latest_version()
         if current > latest:
             raise SchemaTooNewError(
                 f"database {self.path} has schema version {current}, but this eventbot knows "
@@ -134,12 +145,22 @@ class Database:
             )
         return current
 
+    async def applied_versions(self) -> set[int]:
+        await self.schema_version()  # creates the table if need be
+        async with self.conn.execute("SELECT version FROM schema_version") as cursor:
+            return {int(row[0]) for row in await cursor.fetchall()}
+
     async def migrate(self) -> list[str]:
-        """Apply the migrations not applied yet, each in its own transaction."""
-        current = await self.check_version()
+        """Apply the migrations not applied yet, in order, each in its own transaction.
+
+        "Not applied yet" is by version, not "above the highest": a migration numbered
+        below one already applied (0005 merged after 0006 ran) is still applied.
+        """
+        await self.check_version()
+        done = await self.applied_versions()
         applied: list[str] = []
         for version, name, sql in migrations():
-            if version <= current:
+            if version in done:
                 continue
             async with self.transaction() as conn:
                 for statement in _statements(sql):

@@ -14,7 +14,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.db import migrations
+from storage.db import latest_version
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -75,7 +75,7 @@ def inspect(path: Path) -> DatabaseInfo:
     with _connect(path) as connection:
         return DatabaseInfo(
             schema_version=_schema_version(connection),
-            latest_version=len(migrations()),
+            latest_version=latest_version(),
             problems=_check(connection, "quick_check"),
         )
 

@@ -7,9 +7,10 @@ from storage.db import Database
 
 async def forget_chat(db: Database, chat_id: int, user_id: int | None) -> None:
     """In one transaction: the subscription (topics go by cascade) and the chat's follows of
-    events (live mode); with ``user_id`` also the user's poll votes, event ratings and
-    engagement records; and messages still waiting for this chat in a broadcast outbox are
-    cancelled, so nothing more is sent there.
+    events (live mode); with ``user_id`` also the user's poll votes, event ratings, engagement
+    records, questions (with the votes they got) and question upvotes (the counts they were
+    part of drop: triggers of migration 0008); and messages still waiting for this chat in a
+    broadcast outbox are cancelled, so nothing more is sent there.
 
     A group's ``/forget`` passes no ``user_id``: the admin asked to forget the group, not
     their own votes.
@@ -21,6 +22,8 @@ async def forget_chat(db: Database, chat_id: int, user_id: int | None) -> None:
             await conn.execute("DELETE FROM poll_votes WHERE voter_id = ?", (user_id,))
             await conn.execute("DELETE FROM event_ratings WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM engagement WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM question_votes WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM questions WHERE author_id = ?", (user_id,))
         # Through (broadcast_id, chat_id) of the broadcasts that may still send, not a scan
         # of every outbox row ever written.
         await conn.execute(

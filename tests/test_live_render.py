@@ -71,3 +71,12 @@ def test_parts_hold_the_languages_that_have_them() -> None:
     assert payloads[0]["default"] == "en"  # the event's default language while it has the part
     assert all(p["default"] in p["versions"] for p in payloads)
     assert payloads[2]["versions"]["ru"] == three.to_dict()
+
+
+def test_now_speaking_offers_to_ask_a_question() -> None:
+    event = round_table("riac-kf-2021")
+    for language, label in (("en", "❓ Ask a question"), ("ru", "❓ Задать вопрос")):
+        rendered = render_now_speaking(event, event.speakers[1], translator(language))
+        labels = [button.text for row in rendered.buttons for button in row]
+        assert labels[0] == label, labels
+        assert rendered.buttons[0][0].callback_data == "qa:riac-kf-2021"

@@ -17,14 +17,14 @@ from bot.config import Config, load_config
 from bot.ops.catalogs import catalog_problems
 from bot.ops.doctor import check_database, check_telegram
 from bot.ops.health import health_problems
-from storage.db import Database, migrations
+from storage.db import Database, latest_version, migrations
 from storage.maintenance import backup, integrity_problems
 from storage.subscribers import SubscriberRepository
 from tests.botprocess import bot_process, terminate, until
 from tests.conftest import ADMIN_ID, TOKEN, BotHarness
 from tests.fakebot import FakeBotApi
 
-LATEST = len(migrations())
+LATEST = latest_version()
 
 
 @pytest.fixture

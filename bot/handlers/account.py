@@ -78,6 +78,7 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     # Votes wait in a write buffer: flush it so none is written back after the deletion.
     await app.votes.flush()
+    await app.upvotes.flush()
     forgotten_user = user.id if user is not None and user.id == chat.id else None
     if forgotten_user is not None:
         await app.engagement.forget_user(forgotten_user)  # the same for engagement records

@@ -4,8 +4,9 @@ Past a short burst (:mod:`bot.services.flood`: 3 a second, 20 a minute) the bot 
 chat's messages without replying, with at most one "please wait" notice a minute. Button
 presses are not counted and still answered: they mostly edit a message in place, and what
 they do send keeps the chat's pace in the send budget (bot/broadcast/budget.py). In groups
-only commands count (people talk there). Admins are trusted and never throttled here: their
-replies still draw from the send budget and keep Telegram's per-chat pace.
+only commands count (people talk there). Admins and moderators are trusted and never
+throttled here: their replies still draw from the send budget and keep Telegram's per-chat
+pace.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ async def guard(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     services = deps(context)
     user = update.effective_user
-    if user is None or services.config.is_admin(user.id) or services.flood.admit(key):
+    if user is None or services.config.is_trusted(user.id) or services.flood.admit(key):
         return
     log.debug("flood: update from %s dropped", key)
     if services.flood.notice_due(key):

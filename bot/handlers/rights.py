@@ -1,4 +1,5 @@
-"""Who may do what: chat administrators manage a group's subscription, ADMIN_IDS run the bot.
+"""Who may do what: chat administrators manage a group's subscription, ADMIN_IDS run the bot,
+moderators (ADMIN_IDS and MODERATOR_IDS) moderate audience questions.
 
 A refused user gets a polite answer and nothing changes.
 """
@@ -61,6 +62,11 @@ async def ensure_chat_manager(update: Update, context: ContextTypes.DEFAULT_TYPE
 def is_bot_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     user = update.effective_user
     return deps(context).config.is_admin(user.id if user is not None else None)
+
+
+def is_moderator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    return deps(context).config.is_moderator(user.id if user is not None else None)
 
 
 async def ensure_bot_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

@@ -18,6 +18,8 @@ SUBSCRIBER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("follow", N_("Get an event's live messages")),
     ("unfollow", N_("Stop an event's live messages")),
     ("stop", N_("Unsubscribe (your settings are kept)")),
+    ("ask", N_("Ask a speaker a question")),
+    ("questions", N_("The audience's questions to an event")),
     ("forget", N_("Delete everything stored about you")),
     ("help", N_("What the bot can do")),
 )

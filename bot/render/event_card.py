@@ -14,6 +14,7 @@ from bot import callbacks
 from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.render.dates import event_when
+from bot.render.question_buttons import ask_buttons
 from bot.render.types import Button, Rendered
 from storage.models import Event, Person, RatingSummary
 
@@ -72,6 +73,10 @@ def _fit(text: str, budget: int) -> str:
     return escape(cut.rstrip()) + "…"
 
 
+fit_escaped = _fit
+"""Public name of :func:`_fit`, for other renderers (audience questions)."""
+
+
 def _head(event: Event, t: Translator, rating: RatingSummary | None) -> tuple[list[str], list[str]]:
     """The lines before the description and the lines after it."""
     lang = t.language
@@ -126,7 +131,7 @@ def card_buttons(
     event: Event, t: Translator, *, following: bool = False
 ) -> tuple[tuple[Button, ...], ...]:
     """Speakers, Add to calendar; Follow live (or Unfollow live, for a chat that follows);
-    one button per other language; Share."""
+    Ask a question, Questions; one button per other language; Share."""
     first: list[Button] = []
     if event.speakers:
         first.append(
@@ -148,7 +153,8 @@ def card_buttons(
     )
     share = (Button("↗️ " + t._("Share"), switch_inline_query=event.id),)
     live = (follow_button(event, t, following),)
-    return tuple(row for row in (tuple(first), live, switch, share) if row)
+    questions = ask_buttons(event, t)
+    return tuple(row for row in (tuple(first), live, questions, switch, share) if row)
 
 
 def render_event_card(

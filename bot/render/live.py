@@ -10,6 +10,7 @@ from html import escape
 
 from bot import callbacks
 from bot.i18n import Translator
+from bot.render.question_buttons import ask_buttons
 from bot.render.ratings import render_rating_prompt
 from bot.render.types import Button, Rendered
 from storage.live import LiveSession, say_action, summary_action
@@ -84,12 +85,14 @@ def render_control(
 
 
 def render_now_speaking(event: Event, speaker: Speaker, t: Translator) -> Rendered:
-    """To followers: the event and "Now speaking: Name, position — role"."""
+    """To followers: the event and "Now speaking: Name, position — role", with the card's
+    ❓ Ask a question / ❔ Questions row (the moment people want to ask)."""
     lang = t.language
     return Rendered(
         f"🔴 <b>{escape(event.title.get(lang))}</b>\n"
         + "🎤 "
-        + t._("Now speaking: {speaker}").format(speaker=speaker_line(speaker, lang))
+        + t._("Now speaking: {speaker}").format(speaker=speaker_line(speaker, lang)),
+        (ask_buttons(event, t),),
     )
 
 
