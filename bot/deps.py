@@ -50,6 +50,7 @@ def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -
     broadcasts = BroadcastRepository(db)
     poll_repo = PollRepository(db)
     votes = VoteIntake(poll_repo)
+    ratings = RatingRepository(db)
     return Deps(
         config=config,
         db=db,
@@ -64,10 +65,11 @@ def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -
             rate=config.send_rate,
             paid=config.paid_broadcast,
             budget=budget,
+            ratings=ratings,
         ),
         votes=votes,
         polls=PollService(events, poll_repo, votes),
-        ratings=RatingRepository(db),
+        ratings=ratings,
         flood=FloodGuard(),
     )
 
