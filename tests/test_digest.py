@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from itertools import pairwise
 
 from bot.config import Config
 from tests.broadcast_helpers import add_subscribers, fast_bot
-from tests.chat_helpers import callback_data, edits, message_id, press, say
-from tests.conftest import ADMIN_ID
+from tests.chat_helpers import callback_data, calm, edits, message_id, press, say
+from tests.conftest import ADMIN_ID, BotHarness
 from tests.digest_helpers import SEED_PARTS, expected, received, seed_event, short_event
 from tests.fakebot import FakeBotApi, Request
 
@@ -181,3 +182,25 @@ async def test_interleaves_chats_and_keeps_one_message_a_second_per_chat(
         assert len(times) == parts
         gaps = [b - a for a, b in pairwise(times)]
         assert min(gaps) >= 1.0, (chat, gaps)
+
+
+async def test_digest_refusals_create_nothing(bot: BotHarness) -> None:
+    api = bot.api
+    await bot.deps.events.save(short_event())
+    await bot.deps.events.save(replace(short_event("silent"), speakers=()))
+    refused = await say(api, 5, "/digest short", user_id=5)
+    assert "for the bot's administrators" in refused.params["text"]
+    for command, reply in (
+        ("/digest", "Usage: /digest EVENT_ID"),
+        ("/digest nope", "Sorry, I could not find this event."),
+        ("/digest silent", "This event has no speakers: it has no digest."),
+        ("/digest short lang=xx", "Unknown language “xx”"),
+        ("/schedule silent +2h digest", "This event has no speakers"),
+        ("/schedule short +2h digest topic=kids", "Unknown topic “kids”"),
+    ):
+        await calm(bot.deps.flood, ADMIN_ID)
+        answer = await say(api, ADMIN_ID, command, contains=reply, user_id=ADMIN_ID)
+        assert answer.ok
+    async with bot.deps.db.conn.execute("SELECT COUNT(*) FROM broadcasts") as cur:
+        row = await cur.fetchone()
+    assert row is not None and row[0] == 0

@@ -126,6 +126,8 @@ async def test_automatic_digests_follow_the_content(
     )
     async with fast_bot(fake_api, make_config) as bot:
         engine = bot.deps.broadcaster
+        # the scheduler's own first sync (at start) is over: the next one is a minute away
+        await fake_api.wait_until(lambda: engine.scheduler_passes >= 1, interval=0.05)
         await bot.deps.events.save(event)
         assert await engine.sync_reminders() == 1
         assert await engine.sync_reminders() == 0  # idempotent

@@ -8,10 +8,11 @@ outcome arrives. A slot is given back only when its outcome is committed, so at 
 
 Several messages per recipient (a kind with ``parts``, e.g. a digest): the row is the
 recipient and ``part`` its cursor. When part i is delivered and more follow, the outcome puts
-the row back to ``pending`` with part i + 1, due one chat's pace later (``retry_at``), and the
-sender goes on with other chats meanwhile; the cursor moves only in the transaction that
-records part i, so after a crash part i is sent again at worst (never i + 1 first). Any final
-failure (a 403, a 400, retries exhausted) ends the recipient's remaining parts with it.
+the row back to ``pending`` with part i + 1, due one chat's pace after part i was answered
+(``retry_at``), and the sender goes on with other chats meanwhile; the cursor moves only in
+the transaction that records part i, so after a crash part i is sent again at worst (never
+i + 1 first). Any final failure (a 403, a 400, retries exhausted) ends the recipient's
+remaining parts with it.
 """
 
 from __future__ import annotations
@@ -256,7 +257,7 @@ class Runner:
                     recipient.outbox_id,
                     "pending",
                     message_id=delivered.message_id,
-                    retry_at=self._next_part_at(recipient, sent_at),
+                    retry_at=self._next_part_at(recipient),
                     delivered=True,
                     advanced=True,
                 )
@@ -266,11 +267,12 @@ class Runner:
         return Outcome(recipient.outbox_id, "failed", error="chat migrated too many times")
 
     @staticmethod
-    def _next_part_at(recipient: Recipient, sent_at: float) -> datetime:
-        """When a chat that got a message at ``sent_at`` (monotonic) may get the next one."""
+    def _next_part_at(recipient: Recipient) -> datetime:
+        """When a chat whose message was just answered may get the next one: a chat's pace
+        after the answer, which left the server after it counted the message, so however
+        the requests are delayed on the way the server never sees two closer than that."""
         spacing = GROUP_SPACING if recipient.chat_type in GROUP_TYPES else PRIVATE_SPACING
-        wait = max(sent_at + spacing - time.monotonic(), 0.0) + 0.001  # (stored in ms)
-        return now_utc() + timedelta(seconds=wait)
+        return now_utc() + timedelta(seconds=spacing + 0.001)  # (stored in milliseconds)
 
     async def _migrate(self, recipient: Recipient, new_chat_id: int) -> Recipient | None:
         engine = self.engine
