@@ -546,7 +546,8 @@ class BroadcastRepository:
                     "UPDATE broadcast_outbox SET state = ?, message_id = ?, error = ?,"
                     " retry_at = ?, done_at = ?, part = part + ?,"
                     " throttled = CASE WHEN ? THEN 0 ELSE throttled + ? END,"
-                    " attempts = CASE WHEN ? THEN 0 ELSE attempts END WHERE id = ?",
+                    " attempts = CASE WHEN ? THEN 0 ELSE attempts END"
+                    " WHERE id = ? AND state = 'sending'",  # (not if /forget cancelled it)
                     [
                         (
                             o.state,

@@ -18,6 +18,7 @@ from storage.broadcasts import BroadcastRepository, Outcome, Target
 from storage.clock import now_utc
 from storage.db import Database
 from storage.models import Localized, RatingSummary
+from storage.privacy import forget_chat
 from tests.digest_helpers import SEED_PARTS, seed_event, short_event
 
 LANGS = ("en", "ru", "ko")
@@ -25,6 +26,7 @@ LANGS = ("en", "ru", "ko")
 
 def test_the_seed_digest_header_speakers_and_rating_in_every_language() -> None:
     event = seed_event()
+    assert event.digest_after == timedelta(hours=2)  # digest = "2h" in the seed's file
     rating = RatingSummary(votes=2, average=4.5)
     for language in LANGS:
         t = translator(language)
@@ -114,5 +116,33 @@ async def test_a_row_s_next_part_waits_for_its_time_and_a_cancel_catches_every_r
         assert figures.counts == {"cancelled": 3} and figures.messages == 3
         assert not await repo.has_pending(broadcast_id)
         assert [state for _, state, _ in await repo.outbox(broadcast_id)] == ["cancelled"] * 3
+    finally:
+        await db.close()
+
+
+async def test_forget_while_a_part_is_in_flight_stops_the_next_parts(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "eventbot.sqlite3")
+    try:
+        repo = BroadcastRepository(db)
+        broadcast_id, _ = await repo.create_for_targets(
+            kind="rendered",
+            payload={},
+            title="parts",
+            targets=[Target(chat, "en") for chat in (1, 2)],
+            created_by=None,
+        )
+        claimed = await repo.record_and_claim(broadcast_id, [], 2)
+        await forget_chat(db, 1, 1)  # chat 1's part is being sent meanwhile
+        now = now_utc() - timedelta(seconds=1)
+        done = [
+            Outcome(row.id, "pending", retry_at=now, delivered=True, advanced=True)
+            for row in claimed
+        ]
+        again = await repo.record_and_claim(broadcast_id, done, 5)
+        assert [(r.chat_id, r.part) for r in again] == [(2, 1)]  # chat 1: nothing more
+        assert [(chat, state) for chat, state, _ in await repo.outbox(broadcast_id)] == [
+            (1, "cancelled"),
+            (2, "sending"),
+        ]
     finally:
         await db.close()

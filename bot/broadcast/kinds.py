@@ -122,7 +122,10 @@ def rendered_version(payload: Mapping[str, Any], language: str) -> Any:
 
 
 def rendered_parts(payload: Mapping[str, Any], language: str) -> int:
-    chosen = rendered_version(payload, language)
+    try:
+        chosen = rendered_version(payload, language)
+    except (KeyError, StopIteration, TypeError):  # a bad payload fails its sends, not this
+        return 1
     return len(chosen) if isinstance(chosen, list) else 1
 
 
