@@ -61,6 +61,7 @@ def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -
     broadcasts = BroadcastRepository(db)
     poll_repo = PollRepository(db)
     votes = VoteIntake(poll_repo)
+    ratings = RatingRepository(db)
     return Deps(
         config=config,
         db=db,
@@ -75,10 +76,11 @@ def build_deps(config: Config, db: Database, budget: SendBudget | None = None) -
             rate=config.send_rate,
             paid=config.paid_broadcast,
             budget=budget,
+            ratings=ratings,
         ),
         votes=votes,
         polls=PollService(events, poll_repo, votes),
-        ratings=RatingRepository(db),
+        ratings=ratings,
         flood=FloodGuard(),
         engagement=Engagement(
             EngagementRepository(db), live_followers=LiveRepository(db).follower_count

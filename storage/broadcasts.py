@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ QUEUE_CHUNK = 10_000
 CANCEL_CHUNK = 10_000
 """Pending rows cancelled per transaction."""
 _BEFORE_ANY_CHAT = -(2**63)
+_CLAIMED = "id, chat_id, chat_type, language, attempts, throttled, data, part"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,10 @@ class BroadcastRow:
     progress_message_id: int | None
     event_id: str | None
     reminder_offset: int | None
+    digest_after: int | None = None
+    """Seconds after its event's end: the event's automatic digest (its content asks)."""
+    messages: int = 0
+    """Messages delivered so far (a digest sends several per recipient)."""
 
     @property
     def explicit(self) -> bool:
@@ -121,12 +126,16 @@ class OutboxRow:
     attempts: int
     throttled: int
     data: str | None
+    part: int = 0
+    """The message of a multi-part broadcast this row sends now (0-based)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What became of one claimed row. ``state`` ``pending`` puts it back (to retry at
-    ``retry_at``); the other states are final."""
+    ``retry_at``); the other states are final. ``advanced``: the row's part was delivered
+    and the row moves on to its next part (pending, due at ``retry_at``), its attempts
+    counted afresh."""
 
     outbox_id: int
     state: str
@@ -135,6 +144,9 @@ class Outcome:
     retry_at: datetime | None = None
     throttled: bool = False
     """The attempt was answered 429: it does not count against the error retry limit."""
+    delivered: bool = False
+    """A message went out (counted in the broadcast's ``messages``)."""
+    advanced: bool = False
 
 
 @dataclass
@@ -142,6 +154,8 @@ class Figures:
     """Outbox rows of one broadcast by state."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    messages: int = 0
+    """Messages delivered (for a one-message broadcast, the rows ``sent``)."""
 
     def get(self, state: str) -> int:
         return self.counts.get(state, 0)
@@ -163,6 +177,9 @@ class EventBroadcast:
     kind: str
     reminder: bool
     figures: Figures
+    digest: bool = False
+    """The event's digest (its payload says ``"digest": true``: before it starts, as the
+    ``event`` kind's request; after, as the rendered parts)."""
 
 
 def _row(row: aiosqlite.Row) -> BroadcastRow:
@@ -184,6 +201,8 @@ def _row(row: aiosqlite.Row) -> BroadcastRow:
         progress_message_id=row["progress_message_id"],
         event_id=row["event_id"],
         reminder_offset=row["reminder_offset"],
+        digest_after=row["digest_after"],
+        messages=int(row["messages"]),
     )
 
 
@@ -460,13 +479,27 @@ class BroadcastRepository:
             (broadcast_id,),
         ) as cur:
             rows = await cur.fetchall()
-        return Figures({str(r[0]): int(r[1]) for r in rows})
+        async with self.db.read(
+            "SELECT messages FROM broadcasts WHERE id = ?", (broadcast_id,)
+        ) as cur:
+            messages = await cur.fetchone()
+        return Figures({str(r[0]): int(r[1]) for r in rows}, int(messages[0]) if messages else 0)
+
+    async def language_counts(self, broadcast_id: int) -> dict[str, int]:
+        """Recipients by language (how many messages a digest sends depends on it)."""
+        async with self.db.read(
+            "SELECT language, COUNT(*) FROM broadcast_outbox WHERE broadcast_id = ?"
+            " GROUP BY language",
+            (broadcast_id,),
+        ) as cur:
+            return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
 
     async def of_event(self, event_id: str) -> list[EventBroadcast]:
         """The broadcasts made for an event that started sending, with their figures, oldest
         first (the ``broadcasts_event`` index, then each one's outbox rows)."""
         async with self.db.read(
-            "SELECT b.id, b.kind, b.reminder_offset, o.state, COUNT(o.id) FROM broadcasts b"
+            "SELECT b.id, b.kind, b.reminder_offset, o.state, COUNT(o.id),"
+            " COALESCE(json_extract(b.payload, '$.digest'), 0) FROM broadcasts b"
             " LEFT JOIN broadcast_outbox o ON o.broadcast_id = b.id"
             " WHERE b.event_id = ? AND b.started_at IS NOT NULL"
             " GROUP BY b.id, o.state ORDER BY b.id",
@@ -478,7 +511,7 @@ class BroadcastRepository:
             broadcast_id = int(row[0])
             if broadcast_id not in found:
                 found[broadcast_id] = EventBroadcast(
-                    broadcast_id, str(row[1]), row[2] is not None, Figures()
+                    broadcast_id, str(row[1]), row[2] is not None, Figures(), bool(row[5])
                 )
             if row[3] is not None:
                 found[broadcast_id].figures.counts[str(row[3])] = int(row[4])
@@ -506,7 +539,7 @@ class BroadcastRepository:
     async def has_pending(self, broadcast_id: int) -> bool:
         """Whether rows remain to be sent (now or at their ``retry_at``)."""
         async with self.db.read(
-            "SELECT 1 FROM broadcast_outbox INDEXED BY broadcast_outbox_queue"
+            "SELECT 1 FROM broadcast_outbox INDEXED BY broadcast_outbox_state"
             " WHERE broadcast_id = ? AND state = 'pending' LIMIT 1",
             (broadcast_id,),
         ) as cur:
@@ -528,14 +561,34 @@ class BroadcastRepository:
         self, broadcast_id: int, outcomes: Sequence[Outcome], limit: int
     ) -> list[OutboxRow]:
         """Store ``outcomes`` and claim up to ``limit`` pending rows due now (marking them
-        ``sending`` and counting the attempt), in one transaction."""
+        ``sending`` and counting the attempt), in one transaction.
+
+        Rows waiting for a ``retry_at`` that has come (retries, a digest's next parts) go
+        first, oldest due first, then fresh rows in id order: each from its own partial
+        index, so a claim reads only the rows it takes.
+
+        Once the broadcast is cancelled, an outcome that would put its row back to pending
+        (a retry, a digest's next part) cancels it instead: :meth:`cancel_pending` may have
+        marked the pending rows already."""
         now = now_utc()
         stamp = to_db(now)
         async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT state FROM broadcasts WHERE id = ?", (broadcast_id,)
+            ) as cur:
+                state = await cur.fetchone()
+            if state is not None and state[0] == "cancelled":
+                outcomes = [
+                    replace(o, state="cancelled", retry_at=None) if o.state == "pending" else o
+                    for o in outcomes
+                ]
             if outcomes:
                 await conn.executemany(
                     "UPDATE broadcast_outbox SET state = ?, message_id = ?, error = ?,"
-                    " retry_at = ?, done_at = ?, throttled = throttled + ? WHERE id = ?",
+                    " retry_at = ?, done_at = ?, part = part + ?,"
+                    " throttled = CASE WHEN ? THEN 0 ELSE throttled + ? END,"
+                    " attempts = CASE WHEN ? THEN 0 ELSE attempts END"
+                    " WHERE id = ? AND state = 'sending'",  # (not if /forget cancelled it)
                     [
                         (
                             o.state,
@@ -543,28 +596,40 @@ class BroadcastRepository:
                             o.error,
                             None if o.retry_at is None else to_db(o.retry_at),
                             None if o.state == "pending" else stamp,
+                            int(o.advanced),
+                            int(o.advanced),
                             int(o.throttled),
+                            int(o.advanced),
                             o.outbox_id,
                         )
                         for o in outcomes
                     ],
                 )
+                delivered = sum(1 for o in outcomes if o.delivered)
+                if delivered:
+                    await conn.execute(
+                        "UPDATE broadcasts SET messages = messages + ? WHERE id = ?",
+                        (delivered, broadcast_id),
+                    )
             if limit <= 0:
                 return []
-            async with conn.execute(
-                "SELECT state FROM broadcasts WHERE id = ?", (broadcast_id,)
-            ) as cur:
-                state = await cur.fetchone()
             if state is None or state[0] != "running":  # e.g. cancelled: nothing more goes out
                 return []
             async with conn.execute(
-                "SELECT id, chat_id, chat_type, language, attempts, throttled, data"
-                " FROM broadcast_outbox"
-                " WHERE broadcast_id = ? AND state = 'pending'"
-                " AND (retry_at IS NULL OR retry_at <= ?) ORDER BY id LIMIT ?",
+                f"SELECT {_CLAIMED} FROM broadcast_outbox INDEXED BY broadcast_outbox_retry"
+                " WHERE broadcast_id = ? AND state = 'pending' AND retry_at IS NOT NULL"
+                " AND retry_at <= ? ORDER BY retry_at LIMIT ?",
                 (broadcast_id, stamp, limit),
             ) as cur:
-                rows = await cur.fetchall()
+                rows = list(await cur.fetchall())
+            if len(rows) < limit:
+                async with conn.execute(
+                    f"SELECT {_CLAIMED} FROM broadcast_outbox INDEXED BY broadcast_outbox_queue"
+                    " WHERE broadcast_id = ? AND state = 'pending' AND retry_at IS NULL"
+                    " ORDER BY id LIMIT ?",
+                    (broadcast_id, limit - len(rows)),
+                ) as cur:
+                    rows += await cur.fetchall()
             if not rows:
                 return []
             ids = [int(r[0]) for r in rows]
@@ -574,7 +639,10 @@ class BroadcastRepository:
                 (json.dumps(ids),),
             )
         return [
-            OutboxRow(int(r[0]), int(r[1]), str(r[2]), str(r[3]), int(r[4]) + 1, int(r[5]), r[6])
+            OutboxRow(
+                int(r[0]), int(r[1]), str(r[2]), str(r[3]), int(r[4]) + 1, int(r[5]), r[6],
+                int(r[7]),
+            )
             for r in rows
         ]
 
@@ -630,7 +698,7 @@ class BroadcastRepository:
             async with self.db.transaction() as conn:
                 cursor = await conn.execute(
                     "UPDATE broadcast_outbox SET state = 'cancelled', done_at = ? WHERE id IN"
-                    " (SELECT id FROM broadcast_outbox INDEXED BY broadcast_outbox_queue"
+                    " (SELECT id FROM broadcast_outbox INDEXED BY broadcast_outbox_state"
                     " WHERE broadcast_id = ? AND state = 'pending' ORDER BY id LIMIT ?)",
                     (stamp, broadcast_id, CANCEL_CHUNK),
                 )
@@ -643,7 +711,7 @@ class BroadcastRepository:
         (a crash came first); returns how many rows."""
         async with self.db.read(
             "SELECT b.id FROM broadcasts b WHERE b.state = 'cancelled'"
-            " AND EXISTS (SELECT 1 FROM broadcast_outbox o INDEXED BY broadcast_outbox_queue"
+            " AND EXISTS (SELECT 1 FROM broadcast_outbox o INDEXED BY broadcast_outbox_state"
             " WHERE o.broadcast_id = b.id AND o.state = 'pending')"
         ) as cur:
             rows = await cur.fetchall()

@@ -11,7 +11,7 @@ import aiosqlite
 
 from storage.clock import from_db, now_utc, optional_from_db, to_db
 from storage.db import Database
-from storage.models import Event, Localized, Person, PollDef, Speaker
+from storage.models import MAX_DIGEST_AFTER, Event, Localized, Person, PollDef, Speaker
 
 T = TypeVar("T")
 
@@ -37,11 +37,13 @@ class EventRepository:
                 created = await cur.fetchone() is None
             await conn.execute(
                 "INSERT INTO events (id, default_language, timezone, starts_at, ends_at, link,"
-                " topics, reminders, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " topics, reminders, imported_at, digest_after)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET default_language = excluded.default_language,"
                 " timezone = excluded.timezone, starts_at = excluded.starts_at,"
                 " ends_at = excluded.ends_at, link = excluded.link, topics = excluded.topics,"
-                " reminders = excluded.reminders, imported_at = excluded.imported_at",
+                " reminders = excluded.reminders, imported_at = excluded.imported_at,"
+                " digest_after = excluded.digest_after",
                 (
                     event.id,
                     event.default_language,
@@ -52,6 +54,7 @@ class EventRepository:
                     ",".join(event.topics),
                     ",".join(str(int(r.total_seconds())) for r in event.reminders),
                     to_db(now_utc()),
+                    None if event.digest_after is None else int(event.digest_after.total_seconds()),
                 ),
             )
             for table in ("event_texts", "event_organisers", "speakers"):
@@ -121,6 +124,24 @@ class EventRepository:
             past = [await self._load(row) for row in await cur.fetchall()]
         return future, past
 
+    async def digest_times(self, now: datetime) -> dict[str, tuple[str, datetime, int]]:
+        """The automatic digests events ask for that are still to come: event id →
+        (title in the default language, when, seconds after the end)."""
+        async with self.db.read(
+            "SELECT e.id, COALESCE(e.ends_at, e.starts_at), e.digest_after, t.title"
+            " FROM events e JOIN event_texts t"
+            " ON t.event_id = e.id AND t.language = e.default_language"
+            " WHERE e.digest_after IS NOT NULL AND COALESCE(e.ends_at, e.starts_at) >= ?",
+            (to_db(now - MAX_DIGEST_AFTER),),
+        ) as cur:
+            rows = await cur.fetchall()
+        found: dict[str, tuple[str, datetime, int]] = {}
+        for row in rows:
+            at = from_db(row[1]) + timedelta(seconds=int(row[2]))
+            if at > now:
+                found[str(row[0])] = (str(row[3] or row[0]), at, int(row[2]))
+        return found
+
     async def get_poll(self, poll_id: str) -> PollDef | None:
         async with self.db.read("SELECT * FROM polls WHERE id = ?", (poll_id,)) as cur:
             row = await cur.fetchone()
@@ -189,6 +210,9 @@ class EventRepository:
             reminders=tuple(
                 timedelta(seconds=int(s)) for s in str(row["reminders"]).split(",") if s
             ),
+            digest_after=None
+            if row["digest_after"] is None
+            else timedelta(seconds=int(row["digest_after"])),
             languages=frozenset(texts),
         )
 

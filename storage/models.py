@@ -11,6 +11,8 @@ T = TypeVar("T")
 
 TOPICS: tuple[str, ...] = ("business", "researchers", "students")
 """Audience sections of the seed site: For business, For researchers, For students."""
+MAX_DIGEST_AFTER = timedelta(days=30)
+"""The latest an event's automatic digest may go out after its end."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class Event:
     polls: tuple[PollDef, ...] = ()
     reminders: tuple[timedelta, ...] = ()
     """Reminder broadcasts, as offsets before ``starts_at``."""
+    digest_after: timedelta | None = None
+    """The automatic digest: this long after the end (the start if it has none)."""
     languages: frozenset[str] = field(default_factory=frozenset)
 
 

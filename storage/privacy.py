@@ -10,7 +10,8 @@ async def forget_chat(db: Database, chat_id: int, user_id: int | None) -> None:
     events (live mode); with ``user_id`` also the user's poll votes, event ratings, engagement
     records, questions (with the votes they got) and question upvotes (the counts they were
     part of drop: triggers of migration 0008); and messages still waiting for this chat in a
-    broadcast outbox are cancelled, so nothing more is sent there.
+    broadcast outbox are cancelled, so nothing more is sent there (a row being sent too: its
+    outcome is then not recorded, so a digest's next part never follows).
 
     A group's ``/forget`` passes no ``user_id``: the admin asked to forget the group, not
     their own votes.
@@ -29,6 +30,6 @@ async def forget_chat(db: Database, chat_id: int, user_id: int | None) -> None:
         await conn.execute(
             "UPDATE broadcast_outbox SET state = 'cancelled' WHERE broadcast_id IN"
             " (SELECT id FROM broadcasts WHERE state IN ('scheduled', 'queuing', 'running'))"
-            " AND chat_id = ? AND state = 'pending'",
+            " AND chat_id = ? AND state IN ('pending', 'sending')",
             (chat_id,),
         )

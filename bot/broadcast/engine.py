@@ -26,7 +26,9 @@ from bot.broadcast.progress import Progress
 from bot.broadcast.runner import Runner
 from storage.broadcasts import Audience, BroadcastRepository, BroadcastRow, Figures, Target
 from storage.clock import now_utc
+from storage.digests import sync_digests
 from storage.events import EventRepository
+from storage.ratings import RatingRepository
 from storage.subscribers import SubscriberRepository
 
 log = logging.getLogger(__name__)
@@ -63,10 +65,13 @@ class BroadcastEngine:
         tick: float | None = None,
         reminder_sync_interval: float = 60.0,
         budget: SendBudget | None = None,
+        ratings: RatingRepository | None = None,
     ) -> None:
         self.repo = repo
         self.subscribers = subscribers
         self.events = events
+        self.ratings = ratings
+        """For the rating prompt that ends a digest (no ratings shown without it)."""
         self.budget = budget if budget is not None else SendBudget(rate, paid=paid)
         """The bot's send budget (the application's rate limiter): shared with replies."""
         self.paid = self.budget.paid
@@ -394,7 +399,7 @@ class BroadcastEngine:
         payload: dict[str, Any] | None = None
         if row.kind == EVENT_KIND:
             assert self.events is not None, "event broadcasts need the event repository"
-            payload = await prepare_event(self.events, row.payload, now_utc())
+            payload = await prepare_event(self.events, row.payload, now_utc(), self.ratings)
             if payload is None:
                 log.info("broadcast %s: nothing to send any more, cancelled", row.id)
                 await self.repo.cancel(row.id)
@@ -414,7 +419,8 @@ class BroadcastEngine:
             log.info("scheduled broadcast %s fired: %s recipients", row.id, total)
 
     async def sync_reminders(self) -> int:
-        """Create (idempotently) the reminder broadcasts of every upcoming event."""
+        """Create (idempotently) the reminder broadcasts of every upcoming event, and the
+        automatic digests events ask for (``digest = "2h"``: two hours after the end)."""
         assert self.events is not None
         upcoming, _ = await self.events.list_events(upcoming=UPCOMING_EVENTS_SYNCED, recent=0)
         added = 0
@@ -423,9 +429,11 @@ class BroadcastEngine:
             added += await self.repo.sync_reminders(
                 event.id, event.title.get(event.default_language), reminders, now_utc()
             )
-        if added:
-            log.info("%s event reminders scheduled", added)
-        return added
+        now = now_utc()
+        digests = await sync_digests(self.repo.db, await self.events.digest_times(now), now)
+        if added or digests:
+            log.info("%s event reminders and %s digests scheduled", added, digests)
+        return added + digests
 
     def wake_scheduler(self, *, events_changed: bool = False) -> None:
         """Something was scheduled (or, with ``events_changed``, event content was imported:

@@ -4,6 +4,10 @@ A kind is a ``deliver`` coroutine making ONE Bot API call for one recipient (err
 the engine classifies them, retries, paces) and an optional ``on_delivered`` hook that runs
 once the outbox row is recorded as sent. Features register their own kinds (the polls feature
 sends native polls and stops them through here); the built-in ones are below.
+
+A kind with ``parts`` sends several messages per recipient (a digest): ``parts(payload,
+language)`` says how many, and ``deliver`` sends ``recipient.part`` (0-based); the engine sends
+them in order, one chat's pace apart, the next only after the previous one succeeded.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class Recipient:
     """Pass ``allow_paid_broadcast=recipient.paid`` to the send method."""
     data: Mapping[str, Any] | None = None
     """The ``Target.data`` this row was created with, if any."""
+    part: int = 0
+    """Which message of a multi-part broadcast to send (0-based; always 0 for the others)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,8 @@ class Delivered:
 
 DeliverFn = Callable[[Bot, Recipient, Mapping[str, Any]], Awaitable[Delivered]]
 OnDelivered = Callable[[Recipient, Delivered], Awaitable[None]]
+PartsFn = Callable[[Mapping[str, Any], str], int]
+"""``(payload, language)``: how many messages a recipient in that language gets."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +62,25 @@ class Kind:
     name: str
     deliver: DeliverFn
     on_delivered: OnDelivered | None = None
+    parts: PartsFn | None = None
+    """None: one message per recipient."""
+
+    def parts_of(self, payload: Mapping[str, Any], language: str) -> int:
+        return 1 if self.parts is None else max(1, self.parts(payload, language))
 
 
 _KINDS: dict[str, Kind] = {}
 
 
 def register_kind(
-    name: str, deliver: DeliverFn, on_delivered: OnDelivered | None = None
+    name: str,
+    deliver: DeliverFn,
+    on_delivered: OnDelivered | None = None,
+    *,
+    parts: PartsFn | None = None,
 ) -> None:
     """Make ``name`` sendable. Registering a name again replaces it (tests rebuild apps)."""
-    _KINDS[name] = Kind(name, deliver, on_delivered)
+    _KINDS[name] = Kind(name, deliver, on_delivered, parts)
 
 
 def get_kind(name: str) -> Kind | None:
@@ -97,21 +114,37 @@ async def send_raw(bot: Bot, params: dict[str, Any]) -> int:
     return int(result["message_id"])
 
 
+def rendered_version(payload: Mapping[str, Any], language: str) -> Any:
+    """A ``rendered`` payload's version for ``language`` (else the default's): one
+    ``Rendered`` dict, or a list of them (several messages, in order)."""
+    versions: Mapping[str, Any] = payload["versions"]
+    return versions.get(language) or versions[payload.get("default") or next(iter(versions))]
+
+
+def rendered_parts(payload: Mapping[str, Any], language: str) -> int:
+    try:
+        chosen = rendered_version(payload, language)
+    except (KeyError, StopIteration, TypeError):  # a bad payload fails its sends, not this
+        return 1
+    return len(chosen) if isinstance(chosen, list) else 1
+
+
 class _RenderedCache:
-    """The text and the JSON keyboard per (payload, language), so that a broadcast to
+    """The text and the JSON keyboard per (payload, language, part), so that a broadcast to
     100,000 chats does not rebuild them each time. Keyed by the payload object's id: the
     engine keeps one payload object per running broadcast (and the entry keeps it alive)."""
 
     def __init__(self) -> None:
-        self._items: dict[tuple[int, str], tuple[Mapping[str, Any], dict[str, Any]]] = {}
+        self._items: dict[tuple[int, str, int], tuple[Mapping[str, Any], dict[str, Any]]] = {}
 
-    def get(self, payload: Mapping[str, Any], language: str) -> dict[str, Any]:
-        key = (id(payload), language)
+    def get(self, payload: Mapping[str, Any], language: str, part: int = 0) -> dict[str, Any]:
+        key = (id(payload), language, part)
         cached = self._items.get(key)
         if cached is not None and cached[0] is payload:
             return cached[1]
-        versions: Mapping[str, Any] = payload["versions"]
-        chosen = versions.get(language) or versions[payload.get("default") or next(iter(versions))]
+        chosen = rendered_version(payload, language)
+        if isinstance(chosen, list):
+            chosen = chosen[part]
         rendered = Rendered.from_dict(dict(chosen))
         keyboard = markup(rendered)
         params: dict[str, Any] = {
@@ -121,7 +154,7 @@ class _RenderedCache:
         }
         if keyboard is not None:
             params["reply_markup"] = json.dumps(keyboard.to_dict(), ensure_ascii=False)
-        if len(self._items) > 64:
+        if len(self._items) > 256:
             self._items.clear()
         self._items[key] = (payload, params)
         return params
@@ -139,9 +172,10 @@ def _common(recipient: Recipient) -> dict[str, Any]:
 
 async def deliver_rendered(bot: Bot, recipient: Recipient, payload: Mapping[str, Any]) -> Delivered:
     """``payload = {"versions": {lang: Rendered.to_dict()}, "default": lang}``: each
-    recipient gets their language's version, else the default's (HTML, no link preview)."""
+    recipient gets their language's version, else the default's (HTML, no link preview).
+    A version may be a list of ``Rendered`` dicts: several messages, part by part."""
     params = _common(recipient)
-    params.update(_rendered_cache.get(payload, recipient.language))
+    params.update(_rendered_cache.get(payload, recipient.language, recipient.part))
     return Delivered(await send_raw(bot, params))
 
 
@@ -167,7 +201,7 @@ async def deliver_text(bot: Bot, recipient: Recipient, payload: Mapping[str, Any
 
 
 def register_builtin_kinds() -> None:
-    register_kind("rendered", deliver_rendered)
+    register_kind("rendered", deliver_rendered, parts=rendered_parts)
     register_kind("copy", deliver_copy)
     register_kind("text", deliver_text)
 

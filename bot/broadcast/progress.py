@@ -45,8 +45,13 @@ class Progress:
             await asyncio.sleep(self.engine.progress_interval)
 
     def speed(self) -> texts.Speed | None:
+        """Messages per second (for a digest, its messages rather than its recipients)."""
         now = time.monotonic()
-        done = self.runner.figures.done
+        runner = self.runner
+        done = runner.figures.done
+        total = runner.total
+        if runner.messages_total is not None:
+            done, total = runner.figures.messages, runner.messages_total
         self._samples.append((now, done))
         while len(self._samples) > 2 and self._samples[0][0] < now - WINDOW:
             self._samples.popleft()
@@ -54,12 +59,17 @@ class Progress:
         if now - first_time < 0.5 or done <= first_done:
             return None
         rate = (done - first_done) / (now - first_time)
-        remaining = max(self.runner.total - done, 0)
+        remaining = max(total - done, 0)
         return texts.Speed(rate, remaining / rate if rate > 0 else None)
 
     async def update(self) -> None:
         rendered = texts.progress(
-            self.t, self.row, self.runner.figures, self.runner.total, self.speed()
+            self.t,
+            self.row,
+            self.runner.figures,
+            self.runner.total,
+            self.speed(),
+            messages_total=self.runner.messages_total,
         )
         if rendered.text == self._last_text:
             return
@@ -71,11 +81,14 @@ class Progress:
         if self.chat_id is None:
             return
         figures = self.runner.figures
-        await self._edit(texts.finished_progress(self.t, self.row, figures, cancelled), None)
+        messages = self.runner.messages_total
+        await self._edit(
+            texts.finished_progress(self.t, self.row, figures, cancelled, messages), None
+        )
         try:
             await self._bot().send_message(
                 self.chat_id,
-                texts.final_report(self.t, self.row, figures, cancelled),
+                texts.final_report(self.t, self.row, figures, cancelled, messages),
                 reply_parameters=None
                 if self.message_id is None
                 else ReplyParameters(self.message_id, allow_sending_without_reply=True),
@@ -90,7 +103,14 @@ class Progress:
         """A scheduled broadcast reports in a new message when it fires."""
         if self.message_id is not None or self.chat_id is None:
             return
-        rendered = texts.progress(self.t, self.row, self.runner.figures, self.runner.total, None)
+        rendered = texts.progress(
+            self.t,
+            self.row,
+            self.runner.figures,
+            self.runner.total,
+            None,
+            messages_total=self.runner.messages_total,
+        )
         try:
             message = await self._bot().send_message(
                 self.chat_id, rendered.text, reply_markup=markup(rendered)

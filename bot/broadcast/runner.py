@@ -5,6 +5,14 @@ engine has free slots, in ONE transaction; start one task per claimed row (which
 its chat's and the bot's turn, makes one request and reports an outcome); sleep until some
 outcome arrives. A slot is given back only when its outcome is committed, so at most
 ``concurrency`` rows are ``sending`` at any moment: that is the most a crash can duplicate.
+
+Several messages per recipient (a kind with ``parts``, e.g. a digest): the row is the
+recipient and ``part`` its cursor. When part i is delivered and more follow, the outcome puts
+the row back to ``pending`` with part i + 1, due one chat's pace after part i was answered
+(``retry_at``), and the sender goes on with other chats meanwhile; the cursor moves only in
+the transaction that records part i, so after a crash part i is sent again at worst (never
+i + 1 first). Any final failure (a 403, a 400, retries exhausted) ends the recipient's
+remaining parts with it.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram.error import (
@@ -28,7 +36,14 @@ from telegram.error import (
 
 from bot.broadcast.budget import PACED, retry_after_seconds
 from bot.broadcast.kinds import Delivered, Kind, Recipient, data_of
-from bot.broadcast.pacing import Priority
+from bot.broadcast.pacing import (
+    GROUP_PER_MINUTE,
+    GROUP_TYPES,
+    GUARD,
+    PER_CHAT_INTERVAL,
+    Priority,
+)
+from bot.config import SUPPORTED_LANGUAGES
 from storage.broadcasts import FINAL_STATES, BroadcastRow, Figures, OutboxRow, Outcome
 from storage.clock import now_utc
 
@@ -40,6 +55,10 @@ log = logging.getLogger(__name__)
 MAX_THROTTLED = 30
 """429 answers one row may get before it is failed (each one paused all sending)."""
 MAX_MIGRATIONS = 2
+PRIVATE_SPACING = PER_CHAT_INTERVAL * (1.0 + GUARD)
+GROUP_SPACING = 60.0 * (1.0 + GUARD) / GROUP_PER_MINUTE
+"""How long after one part a chat's next part is due: the chat limiter's pace (it still has
+the last word when the row is claimed)."""
 
 
 class Runner:
@@ -53,6 +72,12 @@ class Runner:
         self.payload = payload
         self.figures = Figures()
         self.total = row.total
+        self.multipart = any(
+            kind.parts_of(payload, language) > 1 for language in SUPPORTED_LANGUAGES
+        )
+        """Several messages per recipient (in some language at least)."""
+        self.messages_total: int | None = None
+        """For a multi-part broadcast: the messages its recipients get in all."""
         self.cancelled = False
         self.stopping = False
         self.finished = asyncio.Event()
@@ -74,7 +99,15 @@ class Runner:
             log.info("broadcast %s: re-sending %s rows left in flight", self.id, resent)
         stored = await repo.figures(self.id)
         self.total = stored.total
-        self.figures = Figures({s: n for s, n in stored.counts.items() if s in FINAL_STATES})
+        self.figures = Figures(
+            {s: n for s, n in stored.counts.items() if s in FINAL_STATES}, stored.messages
+        )
+        if self.multipart:
+            by_language = await repo.language_counts(self.id)
+            self.messages_total = sum(
+                n * self.kind.parts_of(self.payload, language)
+                for language, n in by_language.items()
+            )
         try:
             await self._loop()
         finally:
@@ -102,6 +135,8 @@ class Runner:
             for outcome in outcomes:
                 if outcome.state in FINAL_STATES:
                     self.figures.counts[outcome.state] = self.figures.get(outcome.state) + 1
+                if outcome.delivered:
+                    self.figures.messages += 1
             self._run_hooks(delivered)
             for row in rows:
                 self._start(row)
@@ -110,7 +145,8 @@ class Runner:
                     return
                 await self._wait(await self._retry_delay())
                 continue
-            await self._wait(None)
+            # A digest's next parts come due while requests are in flight: look again then.
+            await self._wait(await self._retry_delay() if self.multipart else None)
 
     async def _wait(self, timeout: float | None) -> None:
         if not self._wake.is_set():
@@ -168,6 +204,7 @@ class Runner:
             attempts=row.attempts,
             paid=self.engine.paid,
             data=data_of(row.data),
+            part=row.part,
         )
         try:
             outcome = await self._attempt(recipient, row.throttled, task)
@@ -215,8 +252,27 @@ class Runner:
                 tries = recipient.attempts - throttled
                 return await self._failure(recipient, tries, error, sent_at)
             self._delivered.append((recipient, delivered))
-            return Outcome(recipient.outbox_id, "sent", message_id=delivered.message_id)
+            if recipient.part + 1 < self.kind.parts_of(self.payload, recipient.language):
+                return Outcome(
+                    recipient.outbox_id,
+                    "pending",
+                    message_id=delivered.message_id,
+                    retry_at=self._next_part_at(recipient),
+                    delivered=True,
+                    advanced=True,
+                )
+            return Outcome(
+                recipient.outbox_id, "sent", message_id=delivered.message_id, delivered=True
+            )
         return Outcome(recipient.outbox_id, "failed", error="chat migrated too many times")
+
+    @staticmethod
+    def _next_part_at(recipient: Recipient) -> datetime:
+        """When a chat whose message was just answered may get the next one: a chat's pace
+        after the answer, which left the server after it counted the message, so however
+        the requests are delayed on the way the server never sees two closer than that."""
+        spacing = GROUP_SPACING if recipient.chat_type in GROUP_TYPES else PRIVATE_SPACING
+        return now_utc() + timedelta(seconds=spacing + 0.001)  # (stored in milliseconds)
 
     async def _migrate(self, recipient: Recipient, new_chat_id: int) -> Recipient | None:
         engine = self.engine

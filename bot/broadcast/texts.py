@@ -58,11 +58,13 @@ def duration(t: Translator, seconds: float) -> str:
 
 
 def title_line(t: Translator, row: BroadcastRow) -> str:
-    """``#12 · title``, with reminders named as such."""
+    """``#12 · title``, with reminders and digests named as such."""
     if row.reminder_offset is not None:
         label = t._("Reminder ({when} before the start): {title}").format(
             when=duration(t, row.reminder_offset), title=escape(row.title)
         )
+    elif row.payload.get("digest"):
+        label = t._("Digest: {title}").format(title=escape(row.title))
     else:
         label = escape(row.title)
     return f"#{row.id} · {label}"
@@ -122,19 +124,35 @@ def preview(
     return Rendered("\n".join(lines), buttons)
 
 
+def messages_line(t: Translator, figures: Figures, messages_total: int) -> str:
+    """``12 of 80 messages`` (a broadcast of several messages per recipient)."""
+    return t.ngettext(
+        "{done} of {n} message", "{done} of {n} messages", messages_total
+    ).format(done=t.number(figures.messages), n=t.number(messages_total))
+
+
 def progress(
-    t: Translator, row: BroadcastRow, figures: Figures, total: int, speed: Speed | None
+    t: Translator,
+    row: BroadcastRow,
+    figures: Figures,
+    total: int,
+    speed: Speed | None,
+    *,
+    messages_total: int | None = None,
 ) -> Rendered:
-    """The progress message, edited every few seconds while sending."""
+    """The progress message, edited every few seconds while sending. ``messages_total``:
+    the messages of a multi-part broadcast (the bar then counts them)."""
+    recipients = t.ngettext(
+        "{done} of {n} recipient", "{done} of {n} recipients", total
+    ).format(done=t.number(figures.done), n=t.number(total))
     done = figures.done
+    if messages_total is not None:  # the bar and the time left count messages
+        done, total = min(figures.messages, messages_total), messages_total
     percent = t.percent(done / total if total else 1.0)
-    lines = [
-        "📤 <b>" + title_line(t, row) + "</b>",
-        f"{progress_bar(done, total)} {percent}",
-        t.ngettext("{done} of {n} recipient", "{done} of {n} recipients", total).format(
-            done=t.number(done), n=t.number(total)
-        ),
-    ]
+    lines = ["📤 <b>" + title_line(t, row) + "</b>", f"{progress_bar(done, total)} {percent}"]
+    lines.append(recipients)
+    if messages_total is not None:
+        lines.append(messages_line(t, figures, messages_total))
     if speed is not None:
         figures_line = t._("{rate} messages/s").format(rate=t.number(round(speed.rate, 1)))
         if speed.eta is not None and done < total:
@@ -160,29 +178,56 @@ def figures_lines(t: Translator, figures: Figures) -> list[str]:
     return lines
 
 
-def final_report(t: Translator, row: BroadcastRow, figures: Figures, cancelled: bool) -> str:
+def final_report(
+    t: Translator,
+    row: BroadcastRow,
+    figures: Figures,
+    cancelled: bool,
+    messages_total: int | None = None,
+) -> str:
+    """The report after the last send; with ``messages_total`` (several messages per
+    recipient) it counts both the recipients who got all of them and the messages."""
     head = (
         t._("Broadcast stopped: {title}") if cancelled else t._("Broadcast finished: {title}")
     ).format(title=title_line(t, row))
     total = figures.total
-    reached = t.ngettext(
-        "{sent} of {n} recipient got the message.",
-        "{sent} of {n} recipients got the message.",
-        total,
-    ).format(sent=t.number(figures.get("sent")), n=t.number(total))
+    if messages_total is None:
+        reached = t.ngettext(
+            "{sent} of {n} recipient got the message.",
+            "{sent} of {n} recipients got the message.",
+            total,
+        ).format(sent=t.number(figures.get("sent")), n=t.number(total))
+    else:
+        reached = t.ngettext(
+            "{sent} of {n} recipient got every message.",
+            "{sent} of {n} recipients got every message.",
+            total,
+        ).format(sent=t.number(figures.get("sent")), n=t.number(total))
+        reached += "\n" + t._("Messages delivered: {line}").format(
+            line=messages_line(t, figures, messages_total)
+        )
     return "\n".join(["🏁 <b>" + head + "</b>", reached, "", *figures_lines(t, figures)])
 
 
-def finished_progress(t: Translator, row: BroadcastRow, figures: Figures, cancelled: bool) -> str:
+def finished_progress(
+    t: Translator,
+    row: BroadcastRow,
+    figures: Figures,
+    cancelled: bool,
+    messages_total: int | None = None,
+) -> str:
     """The last state of the progress message (no more buttons)."""
     state = t._("stopped") if cancelled else t._("finished")
-    return "\n".join(
-        [
-            "📤 <b>" + title_line(t, row) + "</b>",
-            f"{progress_bar(figures.done, figures.total)} {state}",
-            *figures_lines(t, figures),
-        ]
-    )
+    lines = [
+        "📤 <b>" + title_line(t, row) + "</b>",
+        f"{progress_bar(figures.done, figures.total)} {state}",
+        *figures_lines(t, figures),
+    ]
+    if messages_total is not None:
+        lines.append(t._("Messages delivered: {line}").format(
+            line=messages_line(t, figures, messages_total)
+        ))
+    return "\n".join(lines)
 
 
 def listing(
@@ -206,6 +251,11 @@ def listing(
                 .format(done=t.number(figures.done), n=t.number(figures.total))
             )
             lines.append(", ".join(figures_lines(t, figures)))
+            if row.payload.get("digest"):
+                lines.append(
+                    t.ngettext("{n} message delivered", "{n} messages delivered", figures.messages)
+                    .format(n=t.number(figures.messages))
+                )
     lines += ["", t._("Stop one with /cancel_broadcast ID.")]
     return "\n".join(lines)
 

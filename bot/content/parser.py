@@ -24,13 +24,14 @@ from bot.content.rules import (
     too_large,
 )
 from bot.content.sections import read_person, read_polls, read_speakers
-from storage.models import Event, Localized
+from storage.models import MAX_DIGEST_AFTER, Event, Localized
 
 T = TypeVar("T")
 
 EVENT_KEYS = (
     "id", "default_language", "timezone", "start", "end", "link", "topics", "reminders",
     "title", "format", "organisers", "description", "moderator", "speakers", "polls",
+    "digest",
 )
 REMINDER = re.compile(r"^(\d{1,3})([dhm])$")
 _REMINDER_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
@@ -113,6 +114,7 @@ class _EventParser:
         link = self.optional("link", self.link)
         topics = self.topics()
         reminders = self.reminders()
+        digest_after = self.optional("digest", self.digest)
         if event_id is None or zone_name is None or starts_at is None or title is None:
             return None
         languages = set(title.languages())
@@ -138,6 +140,7 @@ class _EventParser:
             speakers=tuple(speakers),
             polls=tuple(polls),
             reminders=reminders,
+            digest_after=digest_after,
             languages=frozenset(languages),
         )
 
@@ -206,6 +209,24 @@ class _EventParser:
             if offset not in found:
                 found.append(offset)
         return tuple(sorted(found, reverse=True))
+
+    def digest(self, value: object, path: FieldPath) -> timedelta | None:
+        """``digest = "2h"``: the automatic digest, this long after the end (d, h, m; 0m:
+        at the end; at most :data:`MAX_DIGEST_AFTER`)."""
+        text = self.reader.string(value, path)
+        if text is None:
+            return None
+        match = REMINDER.match(text)
+        if match is None:
+            self.problem(path, f"{shorten(text)} is not a time after the end such as 2h, "
+                         "30m or 1d")
+            return None
+        after = timedelta(**{_REMINDER_UNITS[match.group(2)]: int(match.group(1))})
+        if after > MAX_DIGEST_AFTER:
+            self.problem(path, f"{shorten(text)} is too late: a digest goes out at most "
+                         f"{MAX_DIGEST_AFTER.days} days after the end")
+            return None
+        return after
 
     def strings(self, key: str) -> list[str | None]:
         value = self.doc.get(key, [])

@@ -1,5 +1,5 @@
-"""Admin broadcasting: ``/announce``, ``/broadcast``, ``/schedule``, ``/broadcasts``,
-``/cancel_broadcast`` and the ``bc:`` buttons (Send / Cancel / Stop sending).
+"""Admin broadcasting: ``/announce``, ``/digest``, ``/broadcast``, ``/schedule``,
+``/broadcasts``, ``/cancel_broadcast`` and the ``bc:`` buttons (Send / Cancel / Stop sending).
 
 Every broadcast starts as a draft: the admin sees the message as recipients will, the number
 of recipients, and confirms. Only ADMIN_IDS may do any of it; others are refused and nothing
@@ -28,6 +28,7 @@ from bot.broadcast.parsing import (
     utf16_offset,
 )
 from bot.deps import AnyApp, deps
+from bot.handlers.digest import open_digest_draft
 from bot.handlers.drafts import on_draft_button, open_draft, shows
 from bot.handlers.replies import NEW_MESSAGES, refuse, send_text
 from bot.handlers.rights import ensure_bot_admin, is_bot_admin
@@ -39,6 +40,8 @@ from storage.models import TOPICS
 log = logging.getLogger(__name__)
 
 TITLE_LENGTH = 60
+DIGEST_WORD = "digest"
+"""``/schedule EVENT_ID TIME digest [filters]`` schedules the event's digest."""
 
 
 def _filter_problem(t: Translator, error: FilterError) -> str:
@@ -99,13 +102,43 @@ async def announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/digest EVENT_ID [filters]``: the summary of the discussion to subscribers, each in
+    their language: a header, one message per speaker, then "Rate this event"."""
+    chat = update.effective_chat
+    if chat is None or not await ensure_bot_admin(update, context):
+        return
+    t = tr()
+    args = list(context.args or [])
+    if not args:
+        await send_text(
+            context,
+            chat.id,
+            t._("Usage: /digest EVENT_ID [lang=ru,ko] [topic=researchers] [groups=no]"),
+        )
+        return
+    try:
+        audience = parse_filters(args[1:])
+    except FilterError as error:
+        await send_text(context, chat.id, _filter_problem(t, error))
+        return
+    event = await deps(context).events.get(args[0])
+    if event is None:
+        await send_text(context, chat.id, t._("Sorry, I could not find this event."))
+        return
+    if not event.speakers:
+        await send_text(context, chat.id, t._("This event has no speakers: it has no digest."))
+        return
+    await open_digest_draft(update, context, event, audience, _title(event.title.get(t.language)))
+
+
 def schedule_usage(t: Translator) -> str:
     return t._(
         "Usage: /schedule EVENT_ID TIME [filters as for /announce]. TIME is one of:\n"
         "• 2026-05-01 15:00 — in the event's time zone (add UTC or +03:00 for another);\n"
         "• 2026-05-01T15:00:00Z or 2026-05-01T15:00+03:00 — ISO 8601;\n"
         "• +90s, +20m, +2h, +1d, +1h30m, in 2h, in 90 min — from now."
-    )
+    ) + "\n" + t._("Add “digest” after TIME to schedule the event's digest instead of its card.")
 
 
 def when_problem(t: Translator, error: WhenError) -> str:
@@ -148,12 +181,23 @@ async def schedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     try:
         when, used = parse_when(args[1:], now_utc(), event.timezone)
-        audience = parse_filters(args[1 + used :])
+        rest = args[1 + used :]
+        is_digest = bool(rest) and rest[0].lower() == DIGEST_WORD
+        audience = parse_filters(rest[1:] if is_digest else rest)
     except WhenError as error:
         await send_text(context, chat.id, when_problem(t, error))
         return
     except FilterError as error:
         await send_text(context, chat.id, _filter_problem(t, error))
+        return
+    if is_digest:
+        if not event.speakers:
+            text = t._("This event has no speakers: it has no digest.")
+            await send_text(context, chat.id, text)
+            return
+        title = _title(event.title.get(t.language))
+        when_text = texts.scheduled_at_text(t, when, event.timezone)
+        await open_digest_draft(update, context, event, audience, title, (when, when_text))
         return
     await open_draft(
         update,
@@ -305,6 +349,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register(application: AnyApp) -> None:
     application.add_handler(CommandHandler("announce", announce, filters=NEW_MESSAGES))
+    application.add_handler(CommandHandler("digest", digest, filters=NEW_MESSAGES))
     application.add_handler(CommandHandler("broadcast", broadcast, filters=NEW_MESSAGES))
     application.add_handler(CommandHandler("broadcasts", list_broadcasts, filters=NEW_MESSAGES))
     application.add_handler(

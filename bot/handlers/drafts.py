@@ -82,7 +82,8 @@ def shows(kind: str, payload: Mapping[str, Any]) -> PreviewFn:
         else:
             versions = payload["versions"]
             chosen = versions.get(t.language) or versions[payload["default"]]
-            await send(context, chat_id, Rendered.from_dict(chosen))
+            for part in chosen if isinstance(chosen, list) else [chosen]:  # several messages
+                await send(context, chat_id, Rendered.from_dict(part))
 
     return preview
 

@@ -26,6 +26,7 @@ SUBSCRIBER_COMMANDS: tuple[tuple[str, str], ...] = (
 
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("announce", N_("Send an event card to all subscribers")),
+    ("digest", N_("Send an event's summary of the discussion")),
     ("broadcast", N_("Send a message to subscribers")),
     ("broadcasts", N_("Recent broadcasts and their progress")),
     ("cancel_broadcast", N_("Stop a running broadcast")),

@@ -26,8 +26,6 @@ DIGEST = "digest"
 RATING = "rating"
 CATEGORIES = (ANNOUNCEMENT, REMINDER, DIGEST, RATING)
 
-DIGEST_KIND = "digest"
-"""The broadcast kind of digests (being built apart): pass ``event_id`` when starting one."""
 RATING_KIND = "rating_prompt"
 """``bot.handlers.ratings.KIND_RATING`` (not imported: services know no handlers)."""
 
@@ -56,7 +54,7 @@ class EventStats:
 def category(broadcast: EventBroadcast) -> str:
     if broadcast.reminder:
         return REMINDER
-    if broadcast.kind == DIGEST_KIND:
+    if broadcast.digest:
         return DIGEST
     if broadcast.kind == RATING_KIND:
         return RATING
