@@ -118,7 +118,7 @@ def test_categories_of_an_events_broadcasts() -> None:
         EventBroadcast(1, "rendered", False, Figures({"sent": 3, "blocked": 1})),
         EventBroadcast(2, "event", False, sent),  # a /schedule not rendered (crash) yet
         EventBroadcast(3, "rendered", True, sent),  # a reminder
-        EventBroadcast(4, "digest", False, sent),
+        EventBroadcast(4, "rendered", False, sent, digest=True),  # its payload says "digest"
         EventBroadcast(5, "rating_prompt", False, sent),
     ]
     assert [category(b) for b in broadcasts] == [
