@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import resource
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Self
 
 from storage.db import Database
 from storage.models import TOPICS
@@ -97,6 +101,45 @@ def cpu_seconds(pid: int) -> float | None:
         return None
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14, 15)
+
+
+# a fake Bot API in another process --------------------------------------------------------
+
+
+class ServerProcess:
+    """A benchmark's fake Bot API in its own process (``python -m MODULE server``): it prints
+    its port, then answers one JSON line per JSON command on stdin; closing stdin stops it."""
+
+    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
+        self.process = process
+        self.port = port
+
+    @classmethod
+    async def start_module(cls, module: str) -> Self:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", module, "server", cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            limit=2**24,
+        )  # fmt: skip
+        assert process.stdout is not None
+        port = int(json.loads(await process.stdout.readline())["port"])
+        return cls(process, port)
+
+    async def command(self, **command: Any) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(command).encode() + b"\n")
+        await self.process.stdin.drain()
+        answer: dict[str, Any] = json.loads(await self.process.stdout.readline())
+        return answer
+
+    async def stop(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        await self.process.wait()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
 
 
 # the table ---------------------------------------------------------------------------------

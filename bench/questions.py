@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, TOKEN
+from bench.common import TOKEN, ServerProcess
 
 EVENT = "bench-event"
 QUESTIONS = 10
@@ -83,30 +83,12 @@ async def serve() -> None:
     await api.stop()
 
 
-class Server:
+class Server(ServerProcess):
     """The server process, driven from the bot side."""
-
-    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
-        self.process = process
-        self.port = port
 
     @classmethod
     async def start(cls) -> Server:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.questions", "server", cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            limit=2**24,
-        )  # fmt: skip
-        assert process.stdout is not None
-        port = int(json.loads(await process.stdout.readline())["port"])
-        return cls(process, port)
-
-    async def command(self, **command: Any) -> dict[str, int]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps(command).encode() + b"\n")
-        await self.process.stdin.drain()
-        answer: dict[str, int] = json.loads(await self.process.stdout.readline())
-        return answer
+        return await cls.start_module("bench.questions")
 
     async def inject(self, presses: Presses, ids: list[int]) -> dict[str, int]:
         return await self.command(cmd="inject", presses=presses, ids=ids)
@@ -123,15 +105,6 @@ class Server:
             if loop.time() > deadline:
                 raise TimeoutError("the bot side did not answer every press in time")
             await asyncio.sleep(0.01)
-
-    async def stop(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        await self.process.wait()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
 
 
 # the presses --------------------------------------------------------------------------------

@@ -36,7 +36,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from bench.common import ServerProcess
 
 TOKEN = "123456:BENCH-token"
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,47 +70,16 @@ async def serve() -> None:
     await api.stop()
 
 
-class Server:
+class Server(ServerProcess):
     """The server process, driven from the bot side."""
-
-    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
-        self.process = process
-        self.port = port
 
     @classmethod
     async def start(cls) -> Server:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.votes",
-            "server",
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        assert process.stdout is not None
-        port = int(json.loads(await process.stdout.readline())["port"])
-        return cls(process, port)
-
-    async def command(self, **command: Any) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps(command).encode() + b"\n")
-        await self.process.stdin.drain()
-        answer: dict[str, Any] = json.loads(await self.process.stdout.readline())
-        return answer
+        return await cls.start_module("bench.votes")
 
     async def inject(self, n: int, polls: list[str], first_user: int) -> None:
         answer = await self.command(cmd="inject", n=n, polls=polls, first_user=first_user)
         assert answer["pending"] == n, answer
-
-    async def stop(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        await self.process.wait()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
 
 
 # bot sides --------------------------------------------------------------------------------
